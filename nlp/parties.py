@@ -1,0 +1,78 @@
+"""Who is who: the contract's names for the customer, the provider and the platform manager."""
+from __future__ import annotations
+
+import re
+
+# Generic role words (requirements.yaml, "Parties"). Contract-specific aliases are added from the
+# preamble ("甲方（采购人）：XX市档案馆", "以下简称“用户”").
+ROLE_WORDS = {
+    "customer": ["甲方", "采购人", "采购方", "用户", "客户", "委托方", "使用单位", "档案部门", "档案馆", "档案局"],
+    "provider": ["乙方", "服务商", "服务方", "供应商", "服务提供者", "服务提供方", "云服务商", "云服务提供商",
+                 "承建方", "承接方", "受托方", "中标人"],
+    "manager": ["丙方", "管理方", "政务云平台管理方", "平台管理方", "运营方", "大数据局", "大数据中心",
+                "大数据管理局", "数据局"],
+}
+
+_ROLE_LINE = re.compile(
+    r"^\s*(?P<role>[甲乙丙丁]方|采购人|采购方|用户|客户|委托方|服务商|服务方|供应商|服务提供者|管理方|受托方|承建方)"
+    r"(?:[（(](?P<alias>[^）)]{1,12})[）)])?\s*[：:]\s*(?P<name>[^\n，,。；（(]{2,40})")
+_SHORT = re.compile(r"(?P<name>[\u4e00-\u9fffA-Za-z0-9（）()]{2,40}?)[（(]以下(?:简)?称[“\"'‘「]?(?P<alias>[^”\"'’」）)]{1,10})[”\"'’」]?[）)]")
+
+_BASE_ROLE = {"甲方": "customer", "乙方": "provider", "丙方": "manager"}
+
+
+def _role_of(word: str) -> str | None:
+    if word in _BASE_ROLE:
+        return _BASE_ROLE[word]
+    for role, words in ROLE_WORDS.items():
+        if word in words:
+            return role
+    if "档案" in word:
+        return "customer"
+    return None
+
+
+def find_parties(text: str) -> dict[str, list[str]]:
+    """Roles found in the preamble and signature block, each with the names the contract uses."""
+    parties: dict[str, list[str]] = {}
+
+    def add(role: str | None, name: str) -> None:
+        name = name.strip(" ：:　")
+        if role and name and name not in parties.setdefault(role, []):
+            parties[role].append(name)
+
+    head = text[:3000]
+    for line in head.splitlines():
+        m = _ROLE_LINE.match(line)
+        if not m:
+            continue
+        role_word, alias, name = m.group("role"), m.group("alias"), m.group("name")
+        # "乙方（政务云平台管理方）": the role word in brackets says what the letter stands for
+        role = (alias and _role_of(alias)) or _role_of(role_word)
+        add(role, role_word)
+        if alias:
+            add(role, alias)
+        add(role, name)
+    for m in _SHORT.finditer(head):
+        alias, name = m.group("alias"), m.group("name")
+        role = _role_of(alias)
+        if role is None:
+            # "XX公司（以下简称“北辰”）": an alias with no role word takes the role of the name
+            for r, names in parties.items():
+                if any(n and n in name for n in names):
+                    role = r
+                    break
+        add(role, alias)
+    return parties
+
+
+def role_lexicon(parties: dict[str, list[str]]) -> dict[str, str]:
+    """Every word that names a party -> its role; the contract's own names win over generic words."""
+    lex: dict[str, str] = {}
+    for role, words in ROLE_WORDS.items():
+        for w in words:
+            lex[w] = role
+    for role, names in parties.items():
+        for n in names:
+            lex[n] = role
+    return lex
