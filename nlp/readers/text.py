@@ -18,7 +18,7 @@ def decode_text(data: bytes) -> str:
     raise CorruptDocument("无法识别文本编码。", "Cannot determine the text encoding.")
 
 
-def read_text(data: bytes, kind: str = "txt") -> RawDocument:
+def read(data: bytes, kind: str = "txt") -> RawDocument:
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     blocks = [Block(text=line) for line in text.split("\n") if line.strip()]
     return RawDocument(format=kind, blocks=blocks)

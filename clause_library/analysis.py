@@ -1,0 +1,153 @@
+"""What a sentence does, independent of any requirement: who carries the verb, how firmly
+(duty / ban / permission / statement, hedged or not), and which exceptions qualify it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nlp.parties import role_lexicon
+
+# Order matters: longer markers first so that 不应 is a ban, not 应.
+_MODAL = [
+    ("ban", r"不得|禁止|严禁|不应当|不应|不可以|不能|无权|不允许|不准|杜绝"),
+    ("permission", r"有权|可以|可能|允许|保留[^。；]{0,12}权利|享有[^。；]{0,8}权|可(?=[\u4e00-\u9fff])(?<!许可)(?<!认可)(?<!不可)"
+                   r"(?!用|靠|移植|信|恢复|控|视化|行|持续|追溯|读|擦|及|能)"),
+    ("duty", r"应当|应该|必须|务必|须|应(?!用|急|答|对|收|付|予以)|负责|保证|承诺|确保|负有|承担|予以|按要求|需(?!求|要的)"),
+    ("statement", r"将|会|予以|视为"),
+]
+_MODAL_RX = [(m, re.compile(p)) for m, p in _MODAL]
+
+HEDGES = re.compile(
+    r"原则上|尽量|尽可能|尽最大努力|尽力|视情况|视具体情况|一般情况下|一般而言|通常情况下|合理努力|商业上合理|可协商|另行协商|协商处理|协商确定|"
+    r"在必要的条件下|必要时可|合理期限内|努力目标|酌情|优先|力争|争取|默认")
+
+# Words immediately before a party name that make it an object, not the one who acts.
+_OBLIQUE = re.compile(r"(?:经|未经|向|对|与|给|为|按|依|据|同|由于|取得|征得|获得|通知|告知|报|协助|配合|要求|提供给)$")
+
+_EXCEPTION = re.compile(
+    r"除(?P<a>[^。；]{1,60}?)(?:外|以外|之外)|但(?P<b>[^。；]{1,60}?)除外|(?P<c>[^，。；]{1,40}?)的除外|"
+    r"(?P<d>[^，。；]{1,40}?)不在此限")
+_CONDITION_END = re.compile(r"(?:的|时|后|前|中)[，,]")
+_CONSENT = re.compile(r"(?:同意|授权|批准|许可|书面确认)")
+_BROAD = re.compile(r"必要|需要|认为|改进|优化|提升|研发|分析|营销|推广|关联|第三方|合作伙伴|业务需求|自行决定|判断|合理")
+_LAW = re.compile(r"法律|法规|监管|司法|有权机关|国家机关|行政机关")
+
+
+@dataclass
+class Marker:
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Exception_:
+    text: str
+    kind: str  # consent | law | broad | other
+    start: int
+
+
+@dataclass
+class SentenceFacts:
+    text: str
+    markers: list[Marker]
+    mentions: list[tuple[int, int, str]]  # (start, end, role) of party names acting as possible subjects
+    hedges: list[str]
+    exceptions: list[Exception_] = field(default_factory=list)
+
+    def governing(self, pos: int) -> Marker | None:
+        """The modal marker that governs a word at `pos`: the nearest before it in the same sentence,
+        else the first after it. A marker inside a condition ("…可能泄露的，立即报告") governs the
+        condition, not the main clause, and is passed over."""
+        before = [m for m in self.markers if m.start <= pos]
+        for m in reversed(before):
+            if not _CONDITION_END.search(self.text, m.end, pos):
+                return m
+        after = [m for m in self.markers if m.start > pos]
+        return after[0] if after else None
+
+    def subject_of(self, marker: Marker | None, pos: int) -> set[str]:
+        """Roles named just before the governing verb: 乙方、丙方应… -> {provider, manager}."""
+        limit = marker.start if marker else pos
+        cands = [m for m in self.mentions if m[1] <= limit]
+        if not cands:
+            return set()
+        last = cands[-1]
+        roles = {last[2]}
+        # coordinated subjects: 乙方、丙方 / 乙方和丙方
+        for m in reversed(cands[:-1]):
+            gap = self.text[m[1]:last[0]]
+            if re.fullmatch(r"[、和及与或]|以及", gap):
+                roles.add(m[2])
+                last = m
+            else:
+                break
+        return roles
+
+    def hedged_near(self, pos: int, span: int = 40) -> list[str]:
+        return [h for h, s in self._hedge_pos if abs(s - pos) <= span]
+
+    @property
+    def _hedge_pos(self):
+        return [(m.group(), m.start()) for m in HEDGES.finditer(self.text)]
+
+
+class Analyzer:
+    """Sentence facts for one document (its party names decide who is who)."""
+
+    def __init__(self, parties: dict[str, list[str]]):
+        lex = role_lexicon(parties)
+        self.lexicon = lex
+        names = sorted(lex, key=len, reverse=True)
+        self._party_rx = re.compile("|".join(re.escape(n) for n in names if n))
+        self.role_patterns = {role: _alternation([n for n, r in lex.items() if r == role])
+                              for role in ("customer", "provider", "manager")}
+        self.role_patterns["party"] = _alternation(list(lex))
+        self._cache: dict[str, SentenceFacts] = {}
+
+    def facts(self, text: str) -> SentenceFacts:
+        f = self._cache.get(text)
+        if f is None:
+            f = self._cache[text] = self._facts(text)
+        return f
+
+    def _facts(self, text: str) -> SentenceFacts:
+        markers: list[Marker] = []
+        taken: list[tuple[int, int]] = []
+        for kind, rx in _MODAL_RX:
+            for m in rx.finditer(text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                markers.append(Marker(kind, m.start(), m.end(), m.group()))
+        markers.sort(key=lambda m: m.start)
+        mentions = []
+        for m in self._party_rx.finditer(text):
+            prefix = text[max(0, m.start() - 4):m.start()]
+            if _OBLIQUE.search(prefix):
+                continue
+            nxt = text[m.end():m.end() + 2]
+            # "甲方数据", "甲方的": a possessive names whose thing it is, not who acts
+            if nxt.startswith(("数据", "的", "资料", "信息", "业务", "系统", "所有", "书面", "同意", "授权", "要求", "确认")):
+                continue
+            mentions.append((m.start(), m.end(), self.lexicon[m.group()]))
+        exceptions = []
+        for m in _EXCEPTION.finditer(text):
+            body = next(g for g in m.groups() if g)
+            if _CONSENT.search(body) and not _BROAD.search(body):
+                kind = "consent"
+            elif _LAW.search(body) and not _BROAD.search(body):
+                kind = "law"
+            elif _BROAD.search(body):
+                kind = "broad"
+            else:
+                kind = "other"
+            exceptions.append(Exception_(m.group(), kind, m.start()))
+        return SentenceFacts(text=text, markers=markers, mentions=mentions,
+                             hedges=[h.group() for h in HEDGES.finditer(text)], exceptions=exceptions)
+
+
+def _alternation(words: list[str]) -> str:
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(w) for w in words) + ")" if words else "(?!)"

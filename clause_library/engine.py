@@ -1,0 +1,309 @@
+"""Judges a Document against the rules of a profile: one finding per requirement."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nlp.model import Document
+
+from .analysis import Analyzer, SentenceFacts
+from .library import Rule, Signal, get_profile, library, source_text
+from .profiles import choose_profile
+
+ROLE_ZH = {"customer": "甲方（采购方）", "provider": "服务方", "manager": "平台管理方"}
+MAX_EVIDENCE = 4
+
+
+@dataclass
+class Hit:
+    """One passage's bearing on one requirement."""
+
+    role: str  # supports | weakens | conflicts
+    sentence: int
+    reasons: list[str]
+    signal: str
+    elements: set[str] = field(default_factory=set)
+    # a weakening that qualifies the duty itself (hedge, broad exception, discretion) rather than a
+    # weaker mention elsewhere (the same act on another party, or only permitted)
+    qualifies: bool = True
+
+
+@dataclass
+class Passage:
+    index: int
+    text: str
+    heading: str
+    start: int
+    end: int
+    paragraph: int
+    page: int | None
+    article: str | None
+    lead_in: int | None = None  # the "…如下：" sentence a list item hangs from
+
+
+class DocContext:
+    """Everything about one document the rules need, computed once."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.analyzer = Analyzer(doc.parties)
+        self.passages = self._passages(doc)
+        self._subjects: dict[int, set[str]] = {}
+        defs = {t: d for t, d in doc.definitions.items() if len(t) >= 2}
+        self._def_rx = re.compile("|".join(re.escape(t) for t in sorted(defs, key=len, reverse=True))) if defs else None
+        self._defs = defs
+
+    @staticmethod
+    def _passages(doc: Document) -> list[Passage]:
+        heads = {}
+        for s in doc.sections:
+            heads.setdefault(s.label, s.title)
+        out: list[Passage] = []
+        heading_starts = {sec.start for sec in doc.sections}
+        lead_in = None
+        for s in doc.sentences:
+            if _is_heading(s, heading_starts):
+                lead_in = None
+                continue
+            heading = ""
+            for sec in doc.sections:
+                if sec.start <= s.start < sec.end and sec.level in ("chapter", "article", "clause", "attachment"):
+                    heading += sec.title + " "
+            out.append(Passage(len(out), s.text, heading, s.start, s.end, s.paragraph, s.page, s.article,
+                               lead_in=lead_in))
+            if s.text.endswith(("：", ":")):
+                lead_in = len(out) - 1
+            elif lead_in is not None and out[lead_in].paragraph != s.paragraph and not _ITEM_START.match(s.text):
+                lead_in = None
+        return out
+
+    def pattern(self, template: str) -> re.Pattern:
+        return _compile(template, tuple(sorted(self.analyzer.role_patterns.items())))
+
+    def expanded(self, p: Passage) -> str:
+        """The passage with the definitions of the terms it uses, so a clause is read at the width of
+        its defined terms ("甲方数据"指…包括运行中产生的…)."""
+        if not self._def_rx:
+            return p.text
+        extra = [self._defs[t] for t in dict.fromkeys(self._def_rx.findall(p.text))]
+        return p.text + ("\n" + "\n".join(extra) if extra else "")
+
+    def subject(self, p: Passage, facts: SentenceFacts, marker, pos: int) -> set[str]:
+        roles = facts.subject_of(marker, pos)
+        if roles:
+            return roles
+        # "…；并应在…": an elliptical sentence keeps the subject of the one before it in the paragraph
+        prev = p.index - 1
+        while prev >= 0 and self.passages[prev].paragraph == p.paragraph:
+            pp = self.passages[prev]
+            pf = self.analyzer.facts(pp.text)
+            r = pf.subject_of(pf.markers[0] if pf.markers else None, len(pp.text))
+            if r:
+                return r
+            prev -= 1
+        return set()
+
+
+_ITEM_START = re.compile(r"^(?:[（(]?\d{1,2}[）)．.、]|[（(][一二三四五六七八九十]+[）)]|[①-⑳])")
+
+
+def _is_heading(s, heading_starts: set[int]) -> bool:
+    """A bare title line ("第二十条 合同终止时的数据处理", "七、安全事件报告与处置") names a topic but
+    binds nobody; it is read as the heading of the sentences below it, not as a clause."""
+    return (s.start in heading_starts and len(s.text) <= 40 and not s.text.endswith(("。", "；", ";", "：", ":"))
+            and not re.search(r"应|不得|须|有权|可以", s.text))
+
+
+@lru_cache(maxsize=4096)
+def _compile(template: str, roles: tuple) -> re.Pattern:
+    text = template
+    for name, alt in roles:
+        text = text.replace("{" + name + "}", alt)
+    return re.compile(text)
+
+
+def _actor_ok(wanted: str, roles: set[str]) -> bool | None:
+    """True / False, or None when the sentence names no acting party."""
+    if not roles:
+        return None
+    if wanted == "any":
+        return True
+    if wanted == "provider-side":
+        return bool(roles & {"provider", "manager"})
+    return wanted in roles
+
+
+def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
+    first = ctx.pattern(sig.all[0]).search(p.text)
+    if not first:
+        return None
+    for group in sig.all[1:]:
+        rx = ctx.pattern(group)
+        if not (rx.search(p.text) or rx.search(p.heading)):
+            return None
+    for group in sig.none:
+        if ctx.pattern(group).search(p.text):
+            return None
+    facts = ctx.analyzer.facts(p.text)
+    pos = first.start()
+    marker = facts.governing(pos)
+    if marker is None and p.lead_in is not None:
+        # a list item under "乙方应履行下列义务：" takes the lead-in's verb and subject
+        lead = ctx.passages[p.lead_in]
+        lf = ctx.analyzer.facts(lead.text)
+        marker = lf.markers[0] if lf.markers else None
+        actor = lf.subject_of(marker, len(lead.text))
+    else:
+        actor = ctx.subject(p, facts, marker, pos)
+    modality = marker.kind if marker else "statement"
+    actor_ok = _actor_ok(sig.actor, actor)
+    modality_ok = "any" in sig.modality or modality in sig.modality
+
+    if sig.role == "supports":
+        reasons: list[str] = []
+        role = "supports"
+        if actor_ok is False:
+            if sig.wrong_actor == "ignore":
+                return None
+            who = "、".join(ROLE_ZH.get(r, r) for r in sorted(actor))
+            role, reasons, qualifies = "weakens", [f"该条款约定由{who}承担，而非服务方"], False
+        elif not modality_ok:
+            if sig.wrong_modality == "ignore":
+                return None
+            word = marker.text if marker else ""
+            role, reasons, qualifies = "weakens", [f"仅为“{word}”等非强制表述，未设定明确义务"], False
+        else:
+            qualifies = True
+        hedges = facts.hedges
+        if hedges and role == "supports":
+            role, reasons = "weakens", [f"措辞含对冲用语（{'、'.join(dict.fromkeys(hedges))}）"]
+        broad = [e for e in facts.exceptions if e.kind == "broad"]
+        if broad and role == "supports":
+            role, reasons = "weakens", [f"设有宽泛例外（{broad[0].text}）"]
+        hit = Hit(role, p.index, reasons, sig.name, qualifies=qualifies)
+        text = ctx.expanded(p) + "\n" + p.heading
+        for name, el in sig.elements.items():
+            found = {i for i, pat in enumerate(el.any) if ctx.pattern(pat).search(text)}
+            if len(found) >= el.min:
+                hit.elements.add(name)
+        return hit
+    # weakens / conflicts: only when the act is really granted or stated, not banned
+    if actor_ok is False or not modality_ok:
+        return None
+    return Hit(sig.role, p.index, [sig.reason] if sig.reason else [], sig.name)
+
+
+def judge(ctx: DocContext, rule: Rule) -> dict:
+    hits: list[Hit] = []
+    for p in ctx.passages:
+        for sig in rule.signals:
+            h = _match_signal(ctx, sig, p)
+            if h:
+                hits.append(h)
+    supports = [h for h in hits if h.role == "supports"]
+    weakens = [h for h in hits if h.role == "weakens"]
+    conflicts = [h for h in hits if h.role == "conflicts"]
+    reasons: list[str] = []
+    if conflicts:
+        status = "conflicting"
+        reasons = _uniq(r for h in conflicts for r in h.reasons)
+        confidence = 0.8
+    elif supports:
+        needed = {name: el for sig in rule.signals if sig.role == "supports" for name, el in sig.elements.items()}
+        have = set().union(*(h.elements for h in supports))
+        lacking = [el.missing for name, el in needed.items() if name not in have]
+        qualifiers = [h for h in weakens if h.qualifies]
+        if lacking or qualifiers:
+            status = "weak"
+            reasons = _uniq(lacking + [r for h in qualifiers for r in h.reasons])
+            confidence = 0.7
+        else:
+            status = "satisfied"
+            reasons = _uniq(["已约定：" + rule.looks_for])
+            confidence = 0.8 if len(supports) == 1 else 0.9
+    elif weakens:
+        status = "weak"
+        reasons = _uniq(r for h in weakens for r in h.reasons)
+        confidence = 0.65
+    else:
+        status = "missing"
+        reasons = ["未找到相关约定：" + rule.looks_for]
+        confidence = 0.85
+    order = {"conflicting": ["conflicts", "weakens", "supports"], "weak": ["weakens", "supports", "conflicts"],
+             "satisfied": ["supports"], "missing": []}[status]
+    evidence = []
+    seen = set()
+    for role in order:
+        for h in hits:
+            if h.role == role and h.sentence not in seen and len(evidence) < MAX_EVIDENCE:
+                seen.add(h.sentence)
+                evidence.append(_evidence(ctx.passages[h.sentence], role))
+    lib = library()
+    finding = {
+        "requirement": rule.id, "title": rule.title, "status": status, "severity": rule.severity,
+        "confidence": confidence, "reasons": reasons, "evidence": evidence,
+        "sources": [source_text(lib, s) for s in rule.sources],
+    }
+    if status != "satisfied":
+        finding["suggestion"] = rule.suggestion
+    if status == "missing":
+        near = _nearest(ctx, rule)
+        finding["looked_for"] = rule.looks_for
+        if near is not None:
+            finding["nearest"] = _evidence(ctx.passages[near], "weakens")
+    return finding
+
+
+def _nearest(ctx: DocContext, rule: Rule) -> int | None:
+    """The passage that came closest (most groups of a supporting signal matched), for the reader
+    of a missing finding."""
+    best, score = None, 0
+    for sig in rule.signals:
+        if sig.role != "supports":
+            continue
+        rxs = [ctx.pattern(g) for g in sig.all]
+        for p in ctx.passages:
+            n = sum(1 for rx in rxs if rx.search(p.text))
+            if n > score and n >= max(1, len(rxs) - 1) and rxs[0].search(p.text):
+                best, score = p.index, n
+    return best
+
+
+def _evidence(p: Passage, role: str) -> dict:
+    return {"text": p.text, "role": role, "location": {
+        "article": p.article, "page": p.page, "paragraph": p.paragraph, "start": p.start, "end": p.end}}
+
+
+def _uniq(items) -> list[str]:
+    return [x for x in dict.fromkeys(items) if x]
+
+
+def review(doc: Document, profile: str = "auto") -> dict:
+    chosen, why = (choose_profile(doc), True) if profile in (None, "", "auto") else (profile, False)
+    prof = get_profile(chosen)
+    ctx = DocContext(doc)
+    lib = library()
+    findings = [judge(ctx, lib.rules[rid]) for rid in prof.requirements]
+    counts = {s: sum(1 for f in findings if f["status"] == s) for s in ("satisfied", "weak", "conflicting", "missing")}
+    if counts["satisfied"] == len(findings):
+        verdict = "pass"
+    elif counts["conflicting"] or any(f["status"] == "missing" and f["severity"] == "high" for f in findings):
+        verdict = "fail"
+    else:
+        verdict = "needs-revision"
+    warnings = list(doc.warnings)
+    if why:
+        warnings.append(f"自动选择审查模板：{chosen}（{prof.title}）")
+    return {
+        "schema": "clausecheck.review/v1",
+        "document": {"name": doc.name, "sha256": doc.sha256, "format": doc.format, "pages": doc.pages,
+                     "characters": len(doc.text), "ocr_pages": len(doc.ocr_pages), "parties": doc.parties,
+                     "warnings": warnings},
+        "profile": chosen,
+        "profile_title": prof.title,
+        "profile_auto": why,
+        "rules_version": lib.version,
+        "summary": {**counts, "verdict": verdict},
+        "findings": findings,
+    }

@@ -1,0 +1,148 @@
+"""Loads the requirement rules (rules/*.yaml) and profiles (profiles.yaml) and checks their shape."""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+HERE = Path(__file__).parent
+Role = Literal["provider", "customer", "manager", "any", "provider-side"]
+Modality = Literal["duty", "ban", "permission", "statement", "any"]
+
+
+class UnknownProfile(ValueError):
+    def __init__(self, profile: str, known: list[str]):
+        super().__init__(f"unknown profile {profile!r}; known: {', '.join(known)}")
+        self.profile = profile
+        self.known = known
+
+
+class Element(BaseModel):
+    """Something a complete clause contains (a time limit, a recipient, a scope)."""
+
+    model_config = ConfigDict(extra="forbid")
+    any: list[str]  # regexes; each distinct one found counts once
+    min: int = 1  # how many of them must be found
+    missing: str  # the reason given when the element is absent (Chinese)
+
+
+class Signal(BaseModel):
+    """One way a passage bears on a requirement."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    role: Literal["supports", "weakens", "conflicts"]
+    all: list[str]  # regex groups; the first must match the sentence, the rest the sentence or its heading
+    none: list[str] = Field(default_factory=list)  # any match here disqualifies the sentence
+    actor: Role = "any"  # who must be the subject of the governing verb
+    modality: list[Modality] = Field(default_factory=lambda: ["any"])
+    reason: str = ""  # why (Chinese): for weakens / conflicts, and for supports with nothing missing
+    elements: dict[str, Element] = Field(default_factory=dict)  # supports only
+    wrong_actor: Literal["weakens", "ignore"] = "weakens"  # the very act put on another party
+    wrong_modality: Literal["weakens", "ignore"] = "weakens"  # the act only permitted or hedged
+
+
+class Examples(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    satisfied: list[str] = Field(default_factory=list)
+    weak: list[str] = Field(default_factory=list)
+    conflicting: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)  # unrelated texts that reuse the key words
+
+
+class Source(BaseModel):
+    doc: str
+    section: str
+    quote: str
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    title: str
+    en: str
+    severity: Literal["high", "medium", "low"]
+    sources: list[Source]
+    meaning: dict[str, str]
+    looks_for: str = ""  # what a reader of a missing finding is told we looked for (Chinese)
+    suggestion: str = ""  # model wording that satisfies the requirement
+    signals: list[Signal] = Field(default_factory=list)  # tests/test_rules.py requires some for every rule
+    examples: Examples = Field(default_factory=Examples)
+
+
+class Profile(BaseModel):
+    id: str
+    title: str
+    source: str
+    requirements: list[str]  # resolved: includes first, in order
+
+
+class Library(BaseModel):
+    rules: dict[str, Rule]
+    profiles: dict[str, Profile]
+    documents: dict[str, str]
+    version: str
+
+
+def _load(rules_dir: Path, profiles_file: Path) -> Library:
+    digest = hashlib.sha256()
+    rules: dict[str, Rule] = {}
+    for path in sorted(rules_dir.glob("*.yaml")):
+        raw = path.read_bytes()
+        digest.update(raw)
+        rule = Rule.model_validate(yaml.safe_load(raw))
+        if rule.id != path.stem:
+            raise ValueError(f"{path.name}: id {rule.id!r} must match the file name")
+        rules[rule.id] = rule
+    raw = profiles_file.read_bytes()
+    digest.update(raw)
+    data = yaml.safe_load(raw)
+    profiles: dict[str, Profile] = {}
+    pending = dict(data["profiles"])
+    while pending:
+        for pid, p in list(pending.items()):
+            inc = p.get("includes")
+            if inc and inc not in profiles:
+                continue
+            reqs = (list(profiles[inc].requirements) if inc else []) + list(p["requirements"])
+            unknown = [r for r in reqs if r not in rules]
+            if unknown:
+                raise ValueError(f"profile {pid}: no rule for {unknown}")
+            profiles[pid] = Profile(id=pid, title=p["title"], source=p["source"], requirements=reqs)
+            del pending[pid]
+    return Library(rules=rules, profiles=profiles, documents=data.get("documents", {}),
+                   version=digest.hexdigest()[:12])
+
+
+@lru_cache(maxsize=1)
+def library() -> Library:
+    return _load(HERE / "rules", HERE / "profiles.yaml")
+
+
+def rules_version() -> str:
+    return library().version
+
+
+def list_profiles() -> list[dict]:
+    lib = library()
+    out = []
+    for p in lib.profiles.values():
+        out.append({"id": p.id, "title": p.title, "source": p.source, "requirements": [
+            {"id": r, "title": lib.rules[r].title, "severity": lib.rules[r].severity,
+             "sources": [source_text(lib, s) for s in lib.rules[r].sources]} for r in p.requirements]})
+    return out
+
+
+def source_text(lib: Library, s: Source) -> str:
+    return f"{lib.documents.get(s.doc, s.doc)} {s.section}：“{s.quote}”"
+
+
+def get_profile(profile_id: str) -> Profile:
+    lib = library()
+    if profile_id not in lib.profiles:
+        raise UnknownProfile(profile_id, list(lib.profiles))
+    return lib.profiles[profile_id]

@@ -1,0 +1,217 @@
+"""From positioned lines to paragraphs, shared by the PDF, OCR and OFD readers.
+
+Fixed-layout formats give us lines, not paragraphs: a paragraph is wrapped over several lines and
+every page repeats a header, a footer and a page number. The readers turn each page into `Line`s with
+coordinates as fractions of the page size (so pages of different sizes, and scans measured in
+pixels, compare), then `remove_running()` drops headers/footers and `join_lines()` rebuilds the
+paragraphs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..model import Block
+from ..structure import label_of
+
+# CJK ideographs, CJK and full-width punctuation, kana. The ideographic space (U+3000) is left out:
+# it is whitespace, not text.
+CJK = "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_WS = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a]+")
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
+# Sentence-final punctuation, optionally followed by closing quotes or brackets.
+_FINAL = re.compile(r"[。；：！？;:!?][”’」』）)】]*$")
+
+_PAGE_NUMBER = [re.compile(p) for p in (
+    r"^[-—–－_~·•\s]*\d{1,4}[-—–－_~·•\s]*$",                      # 3, - 3 -, —3—
+    r"^第\d{1,4}页([,，/\s]*共\d{1,4}页)?$",                        # 第3页, 第3页共10页
+    r"^共\d{1,4}页[,，/\s]*第\d{1,4}页$",
+    r"^第[一二三四五六七八九十百零〇]{1,5}页$",
+    r"^\d{1,4}\s*/\s*\d{1,4}$",                                      # 3/10
+    r"^(?i:page)\s*\d{1,4}(\s*(?i:of)\s*\d{1,4})?$",
+    r"^\d{1,4}\s*(?i:of)\s*\d{1,4}$",
+)]
+_BARE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$")
+
+
+@dataclass
+class Line:
+    text: str
+    page: int  # 1-based
+    x0: float | None = None  # left edge, fraction of page width
+    x1: float | None = None  # right edge, fraction of page width
+    top: float | None = None  # fraction of page height, 0 at the top
+    size: float | None = None  # height of a character, fraction of page width
+
+    @property
+    def has_geometry(self) -> bool:
+        return None not in (self.x0, self.x1, self.top, self.size)
+
+
+def clean_spaces(text: str) -> str:
+    """Drop the spaces extractors and OCR put around Chinese ('第 3 条', '30 日内', '甲 方').
+
+    A space right after a structural label ('第一条 定义', '1. 定义') is kept: it is part of how the
+    source was written and the label stays readable.
+    """
+    text = _WS.sub(" ", text).strip()
+    squeezed = _SPACE_NEAR_CJK.sub("", text)
+    lab = label_of(squeezed)
+    if not lab:
+        return squeezed
+    label = lab[1]
+    # Walk the spaced original past the label's characters to see whether a space followed it.
+    i = n = 0
+    while n < len(label) and i < len(text):
+        if text[i] != " ":
+            n += 1
+        i += 1
+    rest = squeezed[len(label):]
+    if i < len(text) and text[i] == " " and rest and not rest.startswith(" "):
+        return f"{label} {rest}"
+    return squeezed
+
+
+def is_page_number(text: str) -> bool:
+    t = text.replace(" ", "")
+    return any(rx.match(t) for rx in _PAGE_NUMBER)
+
+
+def _running_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.replace(" ", ""))
+
+
+def remove_running(pages: list[list[Line]], edge_lines: int = 2) -> list[list[Line]]:
+    """Remove running headers/footers and page numbers.
+
+    A header or footer is a line among the top or bottom `edge_lines` of a page whose text (digits
+    ignored, so '第 3 页' matches '第 4 页') recurs at about the same height on at least half of the
+    pages. Page-number lines are removed there even on a single page. The title on page 1 survives
+    a header that repeats it, because it is not at the header's height.
+    """
+    candidates: list[tuple[int, Line, str]] = []  # (page index, line, zone)
+    for pi, lines in enumerate(pages):
+        ordered = sorted((ln for ln in lines if ln.top is not None), key=lambda ln: ln.top)
+        if not ordered:
+            ordered = list(lines)  # no geometry: extraction order is all we have
+        candidates += [(pi, ln, "top") for ln in ordered[:edge_lines]]
+        candidates += [(pi, ln, "bottom") for ln in ordered[-edge_lines:]]
+
+    seen: dict[tuple[str, str], list[tuple[int, Line]]] = {}
+    for pi, ln, zone in candidates:
+        seen.setdefault((zone, _running_key(ln.text)), []).append((pi, ln))
+    threshold = max(2, (len(pages) + 1) // 2)
+    drop: set[int] = set()
+    for (_, key), hits in seen.items():
+        if not key:
+            continue
+        tops = sorted(ln.top for _, ln in hits if ln.top is not None)
+        if tops:
+            median = tops[len(tops) // 2]
+            hits = [(pi, ln) for pi, ln in hits if ln.top is None or abs(ln.top - median) < 0.03]
+        if len({pi for pi, _ in hits}) >= threshold:
+            drop.update(id(ln) for _, ln in hits)
+
+    for pi, ln, _ in candidates:
+        if is_page_number(ln.text):
+            lines = pages[pi]
+            # A bare number is only a page number at the very edge of the page; inside it may be data.
+            if _BARE_NUMBER.match(ln.text) and not _at_edge(ln, lines):
+                continue
+            drop.add(id(ln))
+    return [[ln for ln in lines if id(ln) not in drop] for lines in pages]
+
+
+def _at_edge(line: Line, lines: list[Line]) -> bool:
+    tops = [ln.top for ln in lines if ln.top is not None]
+    if line.top is None or not tops:
+        return line is lines[0] or line is lines[-1]
+    return line.top <= min(tops) or line.top >= max(tops)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+@dataclass
+class _Geometry:
+    right: float
+    left: float
+    indents: bool  # paragraphs start with a first-line indent
+
+
+def _geometry(lines: list[Line]) -> _Geometry | None:
+    geo = [ln for ln in lines if ln.has_geometry and len(ln.text) >= 2]
+    if len(geo) < 3:
+        return None
+    right = _percentile([ln.x1 for ln in geo], 0.95)
+    left = _percentile([ln.x0 for ln in geo], 0.05)
+    g = _Geometry(right=right, left=left, indents=False)
+    # Lines after a line that clearly ends a paragraph start one; do most of them start indented?
+    starts = [b for a, b in zip(geo, geo[1:]) if not _is_full(a, g) and not _centred(b, g)]
+    indented = [b for b in starts if _is_indented(b, g)]
+    g.indents = len(starts) >= 3 and len(indented) >= 0.6 * len(starts)
+    return g
+
+
+def _is_full(line: Line, g: _Geometry) -> bool:
+    return line.x1 >= g.right - 1.5 * line.size
+
+
+def _is_indented(line: Line, g: _Geometry) -> bool:
+    return line.x0 >= g.left + 1.2 * line.size
+
+
+def _centred(line: Line, g: _Geometry) -> bool:
+    return abs((line.x0 - g.left) - (g.right - line.x1)) < 2 * line.size and line.x0 > g.left + 3 * line.size
+
+
+def _continues(prev: Line, nxt: Line, g: _Geometry | None) -> bool:
+    if label_of(nxt.text):
+        return False
+    geo = g is not None and prev.has_geometry and nxt.has_geometry
+    if _FINAL.search(prev.text):
+        # A sentence may end exactly at the right margin with the paragraph going on; only a layout
+        # that marks paragraph starts by indentation can tell.
+        return bool(geo and g.indents and _is_full(prev, g) and not _is_indented(nxt, g))
+    if not geo:
+        return True
+    if not _is_full(prev, g):
+        return False
+    return not (g.indents and _is_indented(nxt, g))
+
+
+def _join(a: str, b: str) -> str:
+    # Latin words wrapped over a line break need their space back; Chinese never had one.
+    if re.search(r"[A-Za-z0-9,.;:)]$", a) and re.match(r"[A-Za-z0-9(]", b):
+        return f"{a} {b}"
+    return a + b
+
+
+def join_lines(lines: list[Line], kind: str = "paragraph") -> list[Block]:
+    """Re-join wrapped lines into paragraph blocks; each block keeps the page it starts on."""
+    lines = [ln for ln in lines if ln.text.strip()]
+    for ln in lines:
+        ln.text = clean_spaces(ln.text)
+    g = _geometry(lines)
+    blocks: list[Block] = []
+    prev: Line | None = None
+    for ln in lines:
+        if prev is not None and _continues(prev, ln, g):
+            blocks[-1].text = _join(blocks[-1].text, ln.text)
+        else:
+            blocks.append(Block(text=ln.text, page=ln.page, kind=kind))
+        prev = ln
+    return blocks
+
+
+def page_list(pages: list[int]) -> str:
+    """'1–3、5' for pages [1, 2, 3, 5], so a 60-page scan gives one warning, not sixty."""
+    runs: list[list[int]] = []
+    for p in sorted(set(pages)):
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)

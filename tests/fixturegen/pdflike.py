@@ -1,0 +1,281 @@
+"""Generate fixed-layout fixtures (PDF, scanned PDF, OFD, hostile files) from the sample contract.
+
+Nothing here is checked in as a binary: tests build what they need into a tmp dir. The text PDF is
+laid out the way Word/WPS exports look to an extractor: an embedded TrueType CJK font, a running
+header, a '第 N 页' footer, paragraphs wrapped over several lines with a two-character first-line
+indent, and a quarter-em gap between Chinese and digits/Latin (Word's automatic spacing), which
+extractors turn into spaces.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_CONTRACT = ROOT / "fixtures" / "sample" / "base_contract.txt"
+HEADER = "海棠市档案馆政务云服务三方协议    合同编号：HT-2024-017"
+
+# reportlab embeds TrueType outlines only (Noto CJK is CFF), so these are the usable Debian fonts.
+FONT_CANDIDATES = [
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),        # fonts-wqy-zenhei
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),      # fonts-wqy-microhei
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),          # fonts-arphic-uming
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),  # fonts-droid-fallback
+]
+FONT_NAME = "CJKFixture"
+
+_NO_LINE_START = set("，。、；：！？）」』”’》")
+_CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def cjk_font() -> tuple[str, int] | None:
+    for path, index in FONT_CANDIDATES:
+        if os.path.exists(path):
+            return path, index
+    return None
+
+
+def register_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        found = cjk_font()
+        if found is None:
+            raise RuntimeError("no TrueType CJK font: apt-get install fonts-wqy-zenhei")
+        pdfmetrics.registerFont(TTFont(FONT_NAME, found[0], subfontIndex=found[1]))
+    return FONT_NAME
+
+
+def contract_paragraphs(path: Path = BASE_CONTRACT) -> list[str]:
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def _runs(text: str) -> list[str]:
+    """Split into runs of Chinese and of everything else, where Word puts its automatic spacing."""
+    out: list[str] = []
+    for ch in text:
+        cjk = bool(_CJK.match(ch)) or ch == " "
+        if out and (bool(_CJK.match(out[-1][-1])) or out[-1][-1] == " ") == cjk:
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+class _Typesetter:
+    def __init__(self, size: float, autospace: float):
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        self.font = register_font()
+        self.size = size
+        self.gap = autospace * size
+        self.width = lambda s: stringWidth(s, self.font, size)
+
+    def pieces(self, text: str) -> list[tuple[str, float]]:
+        """(run, width) with the autospace gap counted into the width of the run before it."""
+        runs = _runs(text)
+        return [(r, self.width(r) + (self.gap if i < len(runs) - 1 else 0)) for i, r in enumerate(runs)]
+
+    def wrap(self, text: str, first_width: float, width: float) -> list[str]:
+        lines, cur, avail = [], "", first_width
+        for ch in text:
+            trial = cur + ch
+            # Kinsoku: closing punctuation never starts a line, it hangs in the margin instead.
+            if cur and ch not in _NO_LINE_START and sum(w for _, w in self.pieces(trial)) > avail:
+                lines.append(cur)
+                cur, avail = ch, width
+            else:
+                cur = trial
+        return lines + [cur] if cur else lines
+
+    def draw(self, canvas, x: float, y: float, text: str) -> None:
+        for run, w in self.pieces(text):
+            canvas.drawString(x, y, run)
+            x += w
+
+
+def make_text_pdf(out: Path, paragraphs: list[str] | None = None, *, pagesize=None, font_size: float = 11,
+                  header: str | None = HEADER, footer: str | None = "第 {n} 页", indent: bool = True,
+                  autospace: float = 0.25) -> Path:
+    """A text PDF of the contract; returns its path. `paragraphs` defaults to the sample contract."""
+    from reportlab.lib.pagesizes import A5
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    paragraphs = contract_paragraphs() if paragraphs is None else paragraphs
+    pw, ph = pagesize or A5
+    margin_x, margin_top, margin_bottom = 18 * mm, 22 * mm, 20 * mm
+    ts = _Typesetter(font_size, autospace)
+    lead = font_size * 1.6
+    body_w = pw - 2 * margin_x
+    c = Canvas(str(out), pagesize=(pw, ph), pageCompression=1)
+    c.setTitle("海棠市档案馆政务云服务三方协议")
+    page = 1
+
+    def start_page():
+        c.setFont(ts.font, 8)
+        if header:
+            c.drawCentredString(pw / 2, ph - 12 * mm, header)
+            c.line(margin_x, ph - 13.5 * mm, pw - margin_x, ph - 13.5 * mm)
+        if footer:
+            c.drawCentredString(pw / 2, 10 * mm, footer.format(n=page))
+        c.setFont(ts.font, font_size)
+        return ph - margin_top
+
+    y = start_page()
+    for i, para in enumerate(paragraphs):
+        title = i == 0
+        first_indent = 2 * font_size if indent and not title else 0
+        for j, line in enumerate(ts.wrap(para, body_w - first_indent, body_w)):
+            if y < margin_bottom:
+                c.showPage()
+                page += 1
+                y = start_page()
+            if title:
+                x = (pw - sum(w for _, w in ts.pieces(line))) / 2
+            else:
+                x = margin_x + (first_indent if j == 0 else 0)
+            ts.draw(c, x, y, line)
+            y -= lead
+        if title:
+            y -= lead / 2
+    c.save()
+    return out
+
+
+def make_scanned_pdf(src: Path, out: Path, dpi: int = 300) -> Path:
+    """Image-only PDF: each page of `src` rendered to a grey bitmap and placed as a full-page image."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdf = pdfium.PdfDocument(str(src))
+    c = Canvas(str(out))
+    for page in pdf:
+        w, h = page.get_size()
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        buf.seek(0)
+        c.setPageSize((w, h))
+        c.drawImage(ImageReader(buf), 0, 0, width=w, height=h)
+        c.showPage()
+    c.save()
+    pdf.close()
+    return out
+
+
+def make_encrypted_pdf(src: Path, out: Path, user_password: str = "secret", owner_password: str = "owner") -> Path:
+    """AES-encrypted copy. With user_password='' it opens without a password (permissions only)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(str(src)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="AES-128")
+    with open(out, "wb") as fh:
+        writer.write(fh)
+    return out
+
+
+def make_truncated_pdf(src: Path, out: Path, keep: float = 0.6) -> Path:
+    data = src.read_bytes()
+    out.write_bytes(data[: int(len(data) * keep)])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- OFD
+
+OFD_NS = "http://www.ofdspec.org/2016"
+
+
+def _ofd_text_objects(lines: list[tuple[float, float, str]], size: float, start_id: int) -> tuple[str, int]:
+    """TextObjects for (x, baseline y, text) lines in mm. Lines are cut into runs as converters do;
+    every third line is written character by character and in reverse order, so the reader has to
+    sort by position rather than trust the file order."""
+    objs, oid = [], start_id
+    for n, (x, y, text) in enumerate(lines):
+        if n % 3 == 2:
+            items = [(x + k * size, ch) for k, ch in enumerate(text)][::-1]
+        else:
+            items, cx = [], x
+            for run in _runs(text):
+                items.append((cx, run))
+                cx += len(run) * (size if _CJK.match(run[0]) else size * 0.55) + size * 0.25
+        for rx, run in items:
+            adv = size if _CJK.match(run[0]) else size * 0.55
+            deltas = f"g {len(run) - 1} {adv:g}" if len(run) > 2 else " ".join([f"{adv:g}"] * (len(run) - 1))
+            dx = f' DeltaX="{deltas}"' if len(run) > 1 else ""
+            box = f"{rx:g} {y - size:g} {len(run) * adv + 1:g} {size * 1.4:g}"
+            objs.append(f'<ofd:TextObject ID="{oid}" Boundary="{box}" Font="3" Size="{size:g}">'
+                        f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{size:g}"{dx}>{_xml(run)}</ofd:TextCode>'
+                        f"</ofd:TextObject>")
+            oid += 1
+    return "".join(objs), oid
+
+
+def _xml(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def make_ofd(out: Path, paragraphs: list[str] | None = None, *, chars_per_line: int = 24,
+             lines_per_page: int = 22, header: str | None = HEADER) -> Path:
+    """A minimal GB/T 33190 package: OFD.xml -> Doc_0/Document.xml -> Pages/Page_N/Content.xml."""
+    paragraphs = contract_paragraphs() if paragraphs is None else paragraphs
+    size, left, top, lead = 4.5, 18.0, 25.0, 7.0
+    flat: list[tuple[float, str]] = []  # (x, text) per line
+    for i, para in enumerate(paragraphs):
+        first = chars_per_line - (0 if i == 0 else 2)
+        chunks = [para[:first]] + [para[k:k + chars_per_line] for k in range(first, len(para), chars_per_line)]
+        for j, chunk in enumerate(chunks):
+            flat.append((left + (2 * size if j == 0 and i > 0 else 0), chunk))
+    pages = [flat[k:k + lines_per_page] for k in range(0, len(flat), lines_per_page)]
+
+    files: dict[str, str] = {}
+    page_refs, oid = [], 10
+    for p, plines in enumerate(pages):
+        lines = [(x, top + (k + 1) * lead, t) for k, (x, t) in enumerate(plines)]
+        if header:
+            lines.insert(0, (30.0, 14.0, header))
+        lines.append((66.0, 200.0, f"- {p + 1} -"))
+        body, oid = _ofd_text_objects(lines, size, oid)
+        files[f"Doc_0/Pages/Page_{p}/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content>'
+            f'<ofd:Layer ID="{oid}">{body}</ofd:Layer></ofd:Content></ofd:Page>')
+        oid += 1
+        page_refs.append(f'<ofd:Page ID="{oid}" BaseLoc="Pages/Page_{p}/Content.xml"/>')
+        oid += 1
+    files["Doc_0/Document.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
+        f"<ofd:MaxUnitID>{oid}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 148 210</ofd:PhysicalBox>"
+        f"</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+        f"<ofd:Pages>{''.join(page_refs)}</ofd:Pages></ofd:Document>")
+    files["Doc_0/PublicRes.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{OFD_NS}" BaseLoc="Res"><ofd:Fonts>'
+        f'<ofd:Font ID="3" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>')
+    files["OFD.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{OFD_NS}" Version="1.0" DocType="OFD">'
+        f"<ofd:DocBody><ofd:DocInfo><ofd:DocID>0C5E2A4F8E8B4B0A9A3C1D2E3F405162</ofd:DocID>"
+        f"<ofd:Title>海棠市档案馆政务云服务三方协议</ofd:Title></ofd:DocInfo>"
+        f"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("OFD.xml", files.pop("OFD.xml"))
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out
+
+
+def make_ofd_bomb(out: Path, megabytes: int = 64) -> Path:
+    """An OFD whose page content inflates ~1000:1 — a zip bomb with a valid-looking package around it."""
+    good = make_ofd(out.with_suffix(".tmp.ofd"), ["第一条 定义"])
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, src.read(info.filename))
+        with z.open("Doc_0/Pages/Page_0/Res/padding.xml", "w", force_zip64=True) as fh:
+            chunk = b" " * (1 << 20)
+            for _ in range(megabytes):
+                fh.write(chunk)
+    good.unlink()
+    return out
