@@ -8,6 +8,7 @@ paragraphs.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -97,20 +98,16 @@ def remove_running(pages: list[list[Line]], edge_lines: int = 2) -> list[list[Li
         candidates += [(pi, ln, "top") for ln in ordered[:edge_lines]]
         candidates += [(pi, ln, "bottom") for ln in ordered[-edge_lines:]]
 
-    seen: dict[tuple[str, str], list[tuple[int, Line]]] = {}
-    for pi, ln, zone in candidates:
-        seen.setdefault((zone, _running_key(ln.text)), []).append((pi, ln))
     threshold = max(2, (len(pages) + 1) // 2)
     drop: set[int] = set()
-    for (_, key), hits in seen.items():
-        if not key:
-            continue
-        tops = sorted(ln.top for _, ln in hits if ln.top is not None)
-        if tops:
-            median = tops[len(tops) // 2]
-            hits = [(pi, ln) for pi, ln in hits if ln.top is None or abs(ln.top - median) < 0.03]
-        if len({pi for pi, _ in hits}) >= threshold:
-            drop.update(id(ln) for _, ln in hits)
+    for zone in ("top", "bottom"):
+        for hits in _clusters([(pi, ln) for pi, ln, z in candidates if z == zone]):
+            tops = sorted(ln.top for _, ln in hits if ln.top is not None)
+            if tops:
+                median = tops[len(tops) // 2]
+                hits = [(pi, ln) for pi, ln in hits if ln.top is None or abs(ln.top - median) < 0.03]
+            if len({pi for pi, _ in hits}) >= threshold:
+                drop.update(id(ln) for _, ln in hits)
 
     for pi, ln, _ in candidates:
         if is_page_number(ln.text):
@@ -120,6 +117,40 @@ def remove_running(pages: list[list[Line]], edge_lines: int = 2) -> list[list[Li
                 continue
             drop.add(id(ln))
     return [[ln for ln in lines if id(ln) not in drop] for lines in pages]
+
+
+def _clusters(items: list[tuple[int, Line]]) -> list[list[tuple[int, Line]]]:
+    """Group edge lines by text: equal once digits are ignored, or — for OCR, which misreads a
+    header differently on each page — at least 80% similar."""
+    exact: dict[str, list[tuple[int, Line]]] = {}
+    for pi, ln in items:
+        key = _running_key(ln.text)
+        if key:
+            exact.setdefault(key, []).append((pi, ln))
+    keys = sorted(exact, key=lambda k: -len(exact[k]))
+    # Fuzzy comparison is quadratic: with many distinct edge lines, compare only against keys that
+    # already repeat (a header read identically on at least two pages).
+    targets = keys if len(keys) <= 400 else [k for k in keys if len(exact[k]) > 1]
+    merged: dict[str, str] = {}
+    for k in keys:
+        for t in targets:
+            if t == k:
+                break
+            t = merged.get(t, t)
+            if t != k and _similar(k, t):
+                merged[k] = t
+                break
+    groups: dict[str, list[tuple[int, Line]]] = {}
+    for k in keys:
+        groups.setdefault(merged.get(k, k), []).extend(exact[k])
+    return list(groups.values())
+
+
+def _similar(a: str, b: str) -> bool:
+    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 0.25 * max(len(a), len(b)):
+        return False
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sm.real_quick_ratio() >= 0.8 and sm.quick_ratio() >= 0.8 and sm.ratio() >= 0.8
 
 
 def _at_edge(line: Line, lines: list[Line]) -> bool:

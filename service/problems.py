@@ -1,0 +1,77 @@
+"""Errors as RFC 9457 problem details (application/problem+json) with a Chinese `detail`, and the
+handlers that turn every failure, including bugs, into one."""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("clausecheck.errors")
+PROBLEM_TYPE = "https://clausecheck.invalid/problems/"  # stable identifiers, not fetched
+
+TITLES = {400: "请求无效", 401: "需要令牌", 403: "禁止访问", 404: "未找到", 405: "方法不允许",
+          406: "无法提供该格式", 413: "文件过大", 415: "不支持的文件类型", 422: "参数无效",
+          429: "请求过多", 500: "服务器内部错误", 503: "服务繁忙"}
+
+
+class Problem(Exception):
+    def __init__(self, status: int, code: str, title: str, detail: str, *, headers: dict | None = None,
+                 extra: dict | None = None):
+        super().__init__(code)
+        self.status, self.code, self.title, self.detail = status, code, title, detail
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def problem_response(status: int, code: str, title: str, detail: str, headers: dict | None = None,
+                     **extra) -> JSONResponse:
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail, "code": code, **extra}
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+
+
+def from_problem(p: Problem) -> JSONResponse:
+    return problem_response(p.status, p.code, p.title, p.detail, p.headers, **p.extra)
+
+
+def internal_error(exc: BaseException) -> JSONResponse:
+    # The message may quote the contract, so only the type and the stack go to the log.
+    log.error("unhandled %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+    return problem_response(500, "internal", TITLES[500], "服务器内部错误，已记录日志。请稍后重试或联系管理员。")
+
+
+def _validation_detail(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path"))
+        parts.append(f"{where or '请求'}：{err.get('msg', '')}")
+    return "参数无效。" + "；".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, exc: Problem):
+        return from_problem(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException):
+        code = getattr(exc, "code", None) or {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
+        detail = exc.detail if isinstance(exc.detail, str) and _is_chinese(exc.detail) else _default_detail(exc)
+        return problem_response(exc.status_code, code, TITLES.get(exc.status_code, "错误"), detail,
+                                dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError):
+        return problem_response(422, "invalid-parameters", TITLES[422], _validation_detail(exc))
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _default_detail(exc: StarletteHTTPException) -> str:
+    return {400: "请求格式无效。", 404: "请求的资源不存在。", 405: "该地址不支持此请求方法。",
+            413: "请求体超过大小上限。"}.get(exc.status_code, f"请求失败（{exc.status_code}）。")
