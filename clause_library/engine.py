@@ -10,6 +10,7 @@ from nlp.model import Document
 from .analysis import Analyzer, SentenceFacts
 from .library import Rule, Signal, get_profile, library, source_text
 from .profiles import choose_profile
+from .recognizers import RECOGNIZERS
 
 ROLE_ZH = {"customer": "甲方（采购方）", "provider": "服务方", "manager": "平台管理方"}
 MAX_EVIDENCE = 4
@@ -23,7 +24,6 @@ class Hit:
     sentence: int
     reasons: list[str]
     signal: str
-    elements: set[str] = field(default_factory=set)
     # a weakening that qualifies the duty itself (hedge, broad exception, discretion) rather than a
     # weaker mention elsewhere (the same act on another party, or only permitted)
     qualifies: bool = True
@@ -181,21 +181,15 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
         broad = [e for e in facts.exceptions if e.kind == "broad"]
         if broad and role == "supports":
             role, reasons = "weakens", [f"设有宽泛例外（{broad[0].text}）"]
-        hit = Hit(role, p.index, reasons, sig.name, qualifies=qualifies)
-        text = ctx.expanded(p) + "\n" + p.heading
-        for name, el in sig.elements.items():
-            found = {i for i, pat in enumerate(el.any) if ctx.pattern(pat).search(text)}
-            if len(found) >= el.min:
-                hit.elements.add(name)
-        return hit
+        return Hit(role, p.index, reasons, sig.name, qualifies=qualifies)
     # weakens / conflicts: only when the act is really granted or stated, not banned
     if actor_ok is False or not modality_ok:
         return None
-    return Hit(sig.role, p.index, [sig.reason] if sig.reason else [], sig.name)
+    return Hit(sig.role, p.index, [sig.reason] if sig.reason else [], sig.name, qualifies=sig.qualifies)
 
 
 def judge(ctx: DocContext, rule: Rule) -> dict:
-    hits: list[Hit] = []
+    hits: list[Hit] = list(RECOGNIZERS[rule.recognizer](ctx)) if rule.recognizer else []
     for p in ctx.passages:
         for sig in rule.signals:
             h = _match_signal(ctx, sig, p)
@@ -204,14 +198,17 @@ def judge(ctx: DocContext, rule: Rule) -> dict:
     supports = [h for h in hits if h.role == "supports"]
     weakens = [h for h in hits if h.role == "weakens"]
     conflicts = [h for h in hits if h.role == "conflicts"]
+    needed = {name: el for sig in rule.signals if sig.role == "supports" for name, el in sig.elements.items()}
+    # elements may come from any on-topic passage: the duty in one sentence, its deadline in the next
+    have = set()
+    for h in supports + [w for w in weakens if not w.qualifies]:
+        have |= _elements(ctx, needed, ctx.passages[h.sentence])
     reasons: list[str] = []
     if conflicts:
         status = "conflicting"
         reasons = _uniq(r for h in conflicts for r in h.reasons)
         confidence = 0.8
     elif supports:
-        needed = {name: el for sig in rule.signals if sig.role == "supports" for name, el in sig.elements.items()}
-        have = set().union(*(h.elements for h in supports))
         lacking = [el.missing for name, el in needed.items() if name not in have]
         qualifiers = [h for h in weakens if h.qualifies]
         if lacking or qualifiers:
@@ -253,6 +250,20 @@ def judge(ctx: DocContext, rule: Rule) -> dict:
         if near is not None:
             finding["nearest"] = _evidence(ctx.passages[near], "weakens")
     return finding
+
+
+def _elements(ctx: DocContext, needed: dict, p: Passage) -> set[str]:
+    """Elements found in a passage read with its defined terms, its heading, and the sentence that
+    continues it ("…；并应在…").  """
+    text = ctx.expanded(p) + "\n" + p.heading
+    nxt = p.index + 1
+    if nxt < len(ctx.passages) and ctx.passages[nxt].paragraph == p.paragraph:
+        text += "\n" + ctx.passages[nxt].text
+    found = set()
+    for name, el in needed.items():
+        if sum(1 for pat in el.any if ctx.pattern(pat).search(text)) >= el.min:
+            found.add(name)
+    return found
 
 
 def _nearest(ctx: DocContext, rule: Rule) -> int | None:

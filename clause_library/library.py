@@ -44,6 +44,10 @@ class Signal(BaseModel):
     elements: dict[str, Element] = Field(default_factory=dict)  # supports only
     wrong_actor: Literal["weakens", "ignore"] = "weakens"  # the very act put on another party
     wrong_modality: Literal["weakens", "ignore"] = "weakens"  # the act only permitted or hedged
+    # weakens only: true when it qualifies the duty itself (a hedge, the provider's discretion), so it
+    # weakens even a complete clause elsewhere; false for a weaker alternative (a general-compliance
+    # clause), which counts only when nothing better is found
+    qualifies: bool = True
 
 
 class Examples(BaseModel):
@@ -71,6 +75,7 @@ class Rule(BaseModel):
     looks_for: str = ""  # what a reader of a missing finding is told we looked for (Chinese)
     suggestion: str = ""  # model wording that satisfies the requirement
     signals: list[Signal] = Field(default_factory=list)  # tests/test_rules.py requires some for every rule
+    recognizer: str | None = None  # a document-level recognizer in recognizers.py, for what no sentence shows
     examples: Examples = Field(default_factory=Examples)
 
 

@@ -214,7 +214,7 @@ def _opens_list(rest: str) -> bool:
 @dataclass
 class _Node:
     mark: Mark
-    para: Paragraph | None  # None for nothing: every node sits on a paragraph
+    para: Paragraph
     rank: int = 0
     start: int = 0
     end: int = 0
@@ -321,8 +321,8 @@ def _nodes(paragraphs: list[Paragraph]) -> list[_Node | Paragraph]:
             if id(p) in keep:
                 m = keep[id(p)]
                 # a preamble list under 鉴于 sits one step below the 鉴于 heading
-                events.append(_Node(m, p, rank=rank[m.scheme] if i > first_top or recitals_at is None
-                                    else max(rank[m.scheme], top + 1)))
+                in_recitals = recitals_at is not None and recitals_at < i < first_top
+                events.append(_Node(m, p, rank=max(rank[m.scheme], top + 1) if in_recitals else rank[m.scheme]))
             elif _is_terminator(p.text):
                 events.append(p)
     return events
@@ -380,7 +380,7 @@ def parse_sections(paragraphs: list[Paragraph], text_len: int) -> list[Section]:
     for n in _build(paragraphs, text_len):
         title = "鉴于" if n.mark.scheme == RECITALS else _title(n.mark.rest)
         out.append(Section(level=_level(n), label=n.mark.label, title=title, start=n.start, end=n.end,
-                           page=n.para.page if n.para else None))
+                           page=n.para.page))
     return out
 
 
@@ -499,3 +499,13 @@ def article_at(sections: list[Section], offset: int) -> str | None:
             return idx.cites[i]
         i -= 1
     return None
+
+
+def display_label(s: Section) -> str:
+    """The label as printed in the contract: 一、 and 1. keep their punctuation."""
+    scheme = _scheme_of(s)
+    if scheme == CN_DUN:
+        return s.label + "、"
+    if scheme == NUM_DOT:
+        return s.label + "."
+    return s.label

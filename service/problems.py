@@ -1,9 +1,12 @@
-"""Errors as RFC 9457 problem details (application/problem+json) with a Chinese `detail`, and the
-handlers that turn every failure, including bugs, into one."""
+"""Errors as RFC 9457 problem details (application/problem+json) with a Chinese `detail`, the
+handlers that turn every failure, including bugs, into one, and the outermost middleware (`Edge`)."""
 from __future__ import annotations
 
+import json
 import logging
+import time
 import traceback
+from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -75,3 +78,86 @@ def _is_chinese(text: str) -> bool:
 def _default_detail(exc: StarletteHTTPException) -> str:
     return {400: "请求格式无效。", 404: "请求的资源不存在。", 405: "该地址不支持此请求方法。",
             413: "请求体超过大小上限。"}.get(exc.status_code, f"请求失败（{exc.status_code}）。")
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` while the body streams in, so nothing past the limit is ever buffered.
+    An HTTPException, so that FastAPI's own body parsing lets it through untouched."""
+
+    code = "too-large"
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"请求体超过大小上限（{limit / 1048576:g} MB）。")
+
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+access_log = logging.getLogger("clausecheck.access")
+
+
+class Edge:
+    """Outermost middleware: body size limits, security headers, a JSON access log (no contract text,
+    no file names) and the last line of defence that turns any escaped exception into problem+json."""
+
+    def __init__(self, app, max_body: int, max_batch_body: int):
+        self.app, self.max_body, self.max_batch_body = app, max_body, max_batch_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.datastructures import Headers, MutableHeaders
+
+        t0 = time.perf_counter()
+        path = scope.get("path", "")
+        limit = self.max_batch_body if path.startswith("/v1/batches") else self.max_body
+        st = {"status": 0, "in": 0, "out": 0, "started": False}
+
+        async def counted_receive():
+            msg = await receive()
+            if msg["type"] == "http.request":
+                st["in"] += len(msg.get("body", b""))
+                if st["in"] > limit:
+                    raise BodyTooLarge(limit)
+            return msg
+
+        async def guarded_send(msg):
+            if msg["type"] == "http.response.start":
+                st["started"], st["status"] = True, msg["status"]
+                headers = MutableHeaders(scope=msg)
+                for k, v in SECURITY_HEADERS.items():
+                    if k not in headers:
+                        headers[k] = v
+                if path.startswith("/v1/") and "cache-control" not in headers:
+                    headers["cache-control"] = "no-store"  # answers quote contracts
+            elif msg["type"] == "http.response.body":
+                st["out"] += len(msg.get("body", b""))
+            await send(msg)
+
+        try:
+            declared = Headers(scope=scope).get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise BodyTooLarge(limit)
+            await self.app(scope, counted_receive, guarded_send)
+        except BodyTooLarge as exc:
+            if not st["started"]:
+                await problem_response(413, "too-large", TITLES[413], exc.detail,
+                                       {"Connection": "close"})(scope, receive, guarded_send)
+        except Exception as exc:
+            if st["started"]:
+                log.error("failed after the answer began: %s", type(exc).__name__)
+            else:
+                await internal_error(exc)(scope, receive, guarded_send)
+        finally:
+            access_log.info(json.dumps({
+                "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "method": scope.get("method"), "path": path[:200], "status": st["status"],
+                "duration_ms": round((time.perf_counter() - t0) * 1000, 1), "bytes_in": st["in"],
+                "bytes_out": st["out"]}))

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 from ..model import Block
-from ..structure import label_of
 
 # CJK ideographs, CJK and full-width punctuation, kana. The ideographic space (U+3000) is left out:
 # it is whitespace, not text.
@@ -22,6 +21,28 @@ _WS = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a]+")
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
 # Sentence-final punctuation, optionally followed by closing quotes or brackets.
 _FINAL = re.compile(r"[。；：！？;:!?][”’」』）)】]*$")
+
+_CN = "一二三四五六七八九十百零〇两"
+# Structural labels that start a paragraph. Kept here rather than borrowed from nlp.structure: this
+# one decides where lines break, must match the whole label with its punctuation, and must not
+# take '1.5万元' or '30日' at the start of a wrapped line for a label.
+_LABEL = re.compile("|".join((
+    rf"第[{_CN}\d]+(?:条|章|节|款|编|部分)",
+    rf"附[件表录](?:[{_CN}\d]+|(?=[：:]|$))",
+    rf"[{_CN}]{{1,3}}、",
+    rf"[（(][{_CN}]{{1,3}}[）)]",
+    r"\d{1,2}(?:\.\d{1,2}){1,2}(?![\d.%％万亿元倍个日天年月])",
+    r"\d{1,2}[.、．](?!\d)",
+    r"[（(]\d{1,2}[）)]",
+    r"[①-⑳]",
+)))
+
+
+def label_of(text: str) -> str | None:
+    """The structural label a line starts with ('第3条', '（一）', '1.1', '附件一'), if any."""
+    m = _LABEL.match(text.lstrip())
+    return m.group() if m else None
+
 
 _PAGE_NUMBER = [re.compile(p) for p in (
     r"^[-—–－_~·•\s]*\d{1,4}[-—–－_~·•\s]*$",                      # 3, - 3 -, —3—
@@ -57,10 +78,9 @@ def clean_spaces(text: str) -> str:
     """
     text = _WS.sub(" ", text).strip()
     squeezed = _SPACE_NEAR_CJK.sub("", text)
-    lab = label_of(squeezed)
-    if not lab:
+    label = label_of(squeezed)
+    if not label:
         return squeezed
-    label = lab[1]
     # Walk the spaced original past the label's characters to see whether a space followed it.
     i = n = 0
     while n < len(label) and i < len(text):

@@ -11,6 +11,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 
 from ..errors import CorruptDocument, EncryptedDocument, TooLarge
 
@@ -38,7 +39,7 @@ def sniff(data: bytes) -> str:
     if not data:
         return "empty"
     head = data[:16]
-    if data[:1024].lstrip(b"\r\n\t \x00\xef\xbb\xbf").startswith(b"%PDF") or head.startswith(b"%PDF"):
+    if data[:1024].lstrip(b"\r\n\t \x00\xef\xbb\xbf").startswith(b"%PDF"):  # some generators put a BOM or blank line first
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data)
@@ -137,15 +138,9 @@ def _small_member(zf: zipfile.ZipFile, name: str, limit: int = 4 * MB) -> bytes:
                               f"Document part {name} is abnormally large; the file may be damaged.")
     try:
         return zf.read(info)
-    except (zipfile.BadZipFile, zlib_error(), EOFError, OSError, NotImplementedError, RuntimeError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
         raise CorruptDocument("文件已损坏或不完整，请重新导出或重新下载。",
                               f"The file is damaged or truncated ({e}).") from None
-
-
-def zlib_error():
-    import zlib
-
-    return zlib.error
 
 
 # --- OLE2 compound files (.doc, .wps, encrypted .docx) ----------------------------------------------

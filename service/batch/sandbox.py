@@ -67,7 +67,24 @@ def _peak_rss_kb() -> int:
         return 0
 
 
+def _exit_with_parent() -> None:
+    # A parent killed with SIGKILL cannot kill us; a child hung on a hostile file would never read
+    # the EOF that normally ends it.
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def child_main() -> None:
+    _exit_with_parent()
     # Ctrl-C in a terminal reaches the whole process group; only the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     inbox = Connection(os.dup(0))
@@ -108,7 +125,7 @@ class Sandbox:
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service.batch.sandbox"],
+            [sys.executable, "-m", "service.batch.sandbox_main"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             cwd=os.getcwd(), close_fds=True,
             # Own session: a terminal's Ctrl-C is handled by the parent alone.
@@ -195,6 +212,3 @@ class Sandbox:
             self.kill()
             return failure("worker-crashed", f"审查该文件时工作进程崩溃：{exc}")
 
-
-if __name__ == "__main__":
-    child_main()

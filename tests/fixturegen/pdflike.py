@@ -197,18 +197,26 @@ def _ofd_text_objects(lines: list[tuple[float, float, str]], size: float, start_
     sort by position rather than trust the file order."""
     objs, oid = [], start_id
     for n, (x, y, text) in enumerate(lines):
+        adv = lambda ch: size if _CJK.match(ch) else size * 0.55  # noqa: E731
         if n % 3 == 2:
-            items = [(x + k * size, ch) for k, ch in enumerate(text)][::-1]
+            items, cx = [], x
+            for ch in text:
+                items.append((cx, ch))
+                cx += adv(ch)
+            items.reverse()
         else:
             items, cx = [], x
             for run in _runs(text):
                 items.append((cx, run))
-                cx += len(run) * (size if _CJK.match(run[0]) else size * 0.55) + size * 0.25
+                cx += sum(adv(ch) for ch in run) + size * 0.25
         for rx, run in items:
-            adv = size if _CJK.match(run[0]) else size * 0.55
-            deltas = f"g {len(run) - 1} {adv:g}" if len(run) > 2 else " ".join([f"{adv:g}"] * (len(run) - 1))
-            dx = f' DeltaX="{deltas}"' if len(run) > 1 else ""
-            box = f"{rx:g} {y - size:g} {len(run) * adv + 1:g} {size * 1.4:g}"
+            steps = [adv(ch) for ch in run[:-1]]
+            if len(set(steps)) == 1 and len(steps) > 1:
+                deltas = f"g {len(steps)} {steps[0]:g}"
+            else:
+                deltas = " ".join(f"{v:g}" for v in steps)
+            dx = f' DeltaX="{deltas}"' if steps else ""
+            box = f"{rx:g} {y - size:g} {sum(adv(ch) for ch in run) + 1:g} {size * 1.4:g}"
             objs.append(f'<ofd:TextObject ID="{oid}" Boundary="{box}" Font="3" Size="{size:g}">'
                         f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{size:g}"{dx}>{_xml(run)}</ofd:TextCode>'
                         f"</ofd:TextObject>")
@@ -220,6 +228,19 @@ def _xml(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _wrap_units(text: str, first: float, width: float) -> list[str]:
+    """Wrap by width in em (Chinese 1, other 0.55), with kinsoku, as a typesetter would."""
+    lines, cur, used, avail = [], "", 0.0, first
+    for ch in text:
+        w = 1.0 if _CJK.match(ch) else 0.55
+        if cur and ch not in _NO_LINE_START and used + w > avail:
+            lines.append(cur)
+            cur, used, avail = "", 0.0, width
+        cur += ch
+        used += w
+    return lines + [cur] if cur else lines
+
+
 def make_ofd(out: Path, paragraphs: list[str] | None = None, *, chars_per_line: int = 24,
              lines_per_page: int = 22, header: str | None = HEADER) -> Path:
     """A minimal GB/T 33190 package: OFD.xml -> Doc_0/Document.xml -> Pages/Page_N/Content.xml."""
@@ -227,10 +248,9 @@ def make_ofd(out: Path, paragraphs: list[str] | None = None, *, chars_per_line: 
     size, left, top, lead = 4.5, 18.0, 25.0, 7.0
     flat: list[tuple[float, str]] = []  # (x, text) per line
     for i, para in enumerate(paragraphs):
-        first = chars_per_line - (0 if i == 0 else 2)
-        chunks = [para[:first]] + [para[k:k + chars_per_line] for k in range(first, len(para), chars_per_line)]
-        for j, chunk in enumerate(chunks):
-            flat.append((left + (2 * size if j == 0 and i > 0 else 0), chunk))
+        indent = 0 if i == 0 else 2
+        for j, chunk in enumerate(_wrap_units(para, chars_per_line - indent, chars_per_line)):
+            flat.append((left + (indent * size if j == 0 else 0), chunk))
     pages = [flat[k:k + lines_per_page] for k in range(0, len(flat), lines_per_page)]
 
     files: dict[str, str] = {}

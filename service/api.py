@@ -1,0 +1,423 @@
+"""The REST API and the web page. `create_app(settings)` builds an app with its own store and worker
+pool, so tests and the server alike get an isolated instance. The OpenAPI description it serves is
+the contract (interfaces.md)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from . import problems
+from .auth import Authenticator
+from .db import Store
+from .problems import Edge, Problem
+from .settings import LOOPBACK_NAMES, Settings
+from .worker_pool import Overloaded, TimedOut, make_pool, review_job
+
+log = logging.getLogger("clausecheck.api")
+WEB = Path(__file__).parent / "web"
+FORMATS = Literal["docx", "pdf", "txt", "md", "doc", "wps", "ofd", "html"]
+
+
+# ---- models: what /openapi.json promises (review.schema.json, plus id and text) ----
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")  # the engine may add fields; the schema allows it
+
+
+class Location(Open):
+    article: str | None = None
+    page: int | None = Field(None, ge=1)
+    paragraph: int | None = Field(None, ge=0)
+    start: int = Field(ge=0, description="offset into the normalised text (document_text)")
+    end: int = Field(ge=0)
+
+
+class Evidence(Open):
+    text: str
+    role: Literal["supports", "weakens", "conflicts"] | None = None
+    location: Location
+
+
+class Finding(Open):
+    requirement: str
+    title: str
+    status: Literal["satisfied", "weak", "conflicting", "missing"]
+    severity: Literal["high", "medium", "low"]
+    confidence: float | None = Field(None, ge=0, le=1)
+    reasons: list[str]
+    evidence: list[Evidence]
+    sources: list[str] = []
+    suggestion: str | None = None
+
+
+class Summary(Open):
+    satisfied: int = Field(ge=0)
+    weak: int = Field(ge=0)
+    conflicting: int = Field(ge=0)
+    missing: int = Field(ge=0)
+    verdict: Literal["pass", "needs-revision", "fail"] | None = None
+
+
+class DocumentInfo(Open):
+    name: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    format: FORMATS
+    pages: int | None = None
+    characters: int = Field(ge=0)
+    ocr_pages: int | None = None
+    parties: dict[str, list[str]] = {}
+    warnings: list[str] = []
+
+
+class StoredReview(Open):
+    """A review object (review.schema.json) with the fields the API adds."""
+
+    schema_: Literal["clausecheck.review/v1"] = Field(alias="schema")
+    document: DocumentInfo
+    profile: str
+    summary: Summary
+    findings: list[Finding]
+    id: str
+    created_at: datetime
+    kept: bool = Field(description="whether the file and its text are stored with the review")
+    document_text: str | None = Field(None, description="normalised text the evidence offsets point into; "
+                                      "always in the POST answer, later only when kept")
+
+
+class ReviewItem(BaseModel):
+    id: str
+    created_at: datetime
+    name: str
+    sha256: str
+    size: int
+    format: str
+    profile: str
+    verdict: str | None
+    has_text: bool
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewItem]
+    total: int
+
+
+class TextSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field("contract.txt", min_length=1, max_length=255)
+    text: str = Field(min_length=1)
+    profile: str = Field("auto", min_length=1, max_length=64)
+    keep: bool = False
+
+
+class FileSubmission(BaseModel):
+    file: bytes = Field(json_schema_extra={"format": "binary"})
+    profile: str = Field("auto", min_length=1, max_length=64)
+    keep: bool = False
+
+
+class Requirement(BaseModel):
+    id: str
+    title: str
+    severity: Literal["high", "medium", "low"]
+    sources: list[str]
+
+
+class ProfileInfo(BaseModel):
+    id: str
+    title: str
+    source: str
+    requirements: list[Requirement]
+
+
+class Profiles(BaseModel):
+    rules_version: str
+    profiles: list[ProfileInfo]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class ProblemDetail(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str = Field(description="in Chinese, for people")
+    code: str = Field(description="stable, for programs")
+
+
+def _errors(*codes: int) -> dict:
+    return {c: {"model": ProblemDetail, "content": {"application/problem+json": {}}} for c in codes}
+
+
+# ---- helpers ----
+
+def require_token(request: Request) -> str | None:
+    """Dependency for every /v1 route (the batches router may use it too)."""
+    return request.app.state.auth.check(request.headers.get("authorization"), request.headers.get("host"))
+
+
+def _profiles() -> list[dict]:
+    import clause_library
+
+    return clause_library.list_profiles()
+
+
+def _check_profile(profile: str) -> str:
+    known = [p["id"] for p in _profiles()]
+    if profile != "auto" and profile not in known:
+        raise Problem(422, "unknown-profile", "审查模板无效", f"未知的审查模板：{profile}。可用：auto、{'、'.join(known)}。",
+                      extra={"known": ["auto", *known]})
+    return profile
+
+
+def _clean_name(name: str | None) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    return base[:255] or "upload"
+
+
+async def _read_submission(request: Request, max_bytes: int) -> tuple[bytes, str, str, bool]:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    too_big = Problem(413, "too-large", "文件过大", f"文件超过大小上限（{max_bytes / 1048576:g} MB）。")
+    if ctype == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=8)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Problem(422, "file-required", "缺少文件", "请在表单字段 file 中上传合同文件。")
+        data = await upload.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise too_big
+        keep = str(form.get("keep", "")).lower() in ("1", "true", "on", "yes")
+        profile = form.get("profile")
+        return data, _clean_name(upload.filename), str(profile) if isinstance(profile, str) and profile else "auto", keep
+    if ctype in ("application/json", ""):
+        try:
+            sub = TextSubmission.model_validate_json(await request.body())
+        except ValidationError as exc:
+            where = "；".join(f"{'.'.join(map(str, e['loc'])) or '请求体'}：{e['msg']}" for e in exc.errors()[:5])
+            raise Problem(422, "invalid-parameters", "参数无效", f"请求体无效。{where}") from None
+        data = sub.text.encode("utf-8")
+        if len(data) > max_bytes:
+            raise too_big
+        return data, _clean_name(sub.name), sub.profile, sub.keep
+    raise Problem(415, "unsupported-media-type", "不支持的请求格式",
+                  "请以 multipart/form-data 上传文件（字段 file），或以 application/json 提交 {name, text, profile}。")
+
+
+async def _run_review(request: Request, data: bytes, name: str, profile: str) -> dict:
+    s: Settings = request.app.state.settings
+    try:
+        result = await request.app.state.pool.run(review_job, data, name, profile,
+                                                  (s.max_upload_bytes, s.max_pages, s.max_ocr_pages))
+    except Overloaded as exc:
+        raise Problem(503, "overloaded", "服务繁忙", f"当前审查任务过多，请在 {exc.retry_after} 秒后重试。",
+                      headers={"Retry-After": str(exc.retry_after)}) from None
+    except TimedOut:
+        raise Problem(503, "timeout", "审查超时",
+                      f"审查超过时限（{s.review_timeout_s:g} 秒）未完成。文件可能过大或过于复杂，请拆分后重试，或请管理员调高"
+                      " CLAUSECHECK_REVIEW_TIMEOUT。", headers={"Retry-After": "60"}) from None
+    except Exception as exc:  # a crash on this input is still about this input: never a 500
+        log.error("review failed: %s (sha256 %s)", type(exc).__name__, _sha_prefix(data))
+        raise Problem(400, "processing-failed", "无法处理文件",
+                      "处理该文件时出错，文件可能已损坏或格式异常。已记录日志，请检查文件后重试。") from None
+    if "error" in result:
+        e = result["error"]
+        raise Problem(e["status"], e["code"], problems.TITLES.get(e["status"], "无法处理文件"), e["zh"])
+    return result
+
+
+def _sha_prefix(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _attachment(filename: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{filename}"',
+            # the HTML report carries its own <style>; nothing else may run if opened in place
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"}
+
+
+# ---- routes ----
+
+def _api_router() -> APIRouter:
+    r = APIRouter(prefix="/v1", dependencies=[Depends(require_token)], responses=_errors(401, 403))
+
+    @r.get("/profiles", response_model=Profiles, summary="审查模板及其要求")
+    def profiles() -> Any:
+        import clause_library
+
+        return {"rules_version": clause_library.rules_version(), "profiles": _profiles()}
+
+    @r.post("/reviews", response_model=StoredReview, summary="审查一份合同",
+            responses=_errors(400, 413, 415, 422, 503),
+            openapi_extra={"requestBody": {"required": True, "content": {
+                "multipart/form-data": {"schema": {"$ref": "#/components/schemas/FileSubmission"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/TextSubmission"}}}}})
+    async def create_review(request: Request, owner: str | None = Depends(require_token)) -> Any:
+        s: Settings = request.app.state.settings
+        data, name, profile, keep = await _read_submission(request, s.max_upload_bytes)
+        _check_profile(profile)
+        result = await _run_review(request, data, name, profile)
+        keep = keep or s.keep_uploads
+        review = result["review"]
+        rid, created = await run_in_threadpool(
+            request.app.state.store.add_review, review, size=len(data), owner=owner,
+            text=result["text"] if keep else None, upload=data if keep else None)
+        body = {**review, "id": rid, "created_at": created.isoformat(), "kept": keep, "document_text": result["text"]}
+        return JSONResponse(body)
+
+    @r.get("/reviews", response_model=ReviewList, summary="最近的审查")
+    def list_reviews(request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> Any:
+        items, total = request.app.state.store.list_reviews(limit, offset)
+        return {"items": items, "total": total}
+
+    def _get(request: Request, rid: str) -> dict:
+        row = request.app.state.store.get_review(rid)
+        if row is None:
+            raise Problem(404, "not-found", "未找到", "找不到该审查记录（可能已删除或已过保存期限）。")
+        return row
+
+    @r.get("/reviews/{review_id}", response_model=StoredReview, responses=_errors(404), summary="取回一次审查")
+    def get_review(request: Request, review_id: str) -> Any:
+        row = _get(request, review_id)
+        return JSONResponse({**row["review"], "id": row["id"], "created_at": row["created_at"].isoformat(),
+                             "kept": row["kept"], "document_text": row["document_text"]})
+
+    @r.delete("/reviews/{review_id}", status_code=204, responses=_errors(404), summary="删除审查及其全部数据")
+    def delete_review(request: Request, review_id: str) -> Response:
+        if not request.app.state.store.delete_review(review_id):
+            raise Problem(404, "not-found", "未找到", "找不到该审查记录（可能已删除或已过保存期限）。")
+        return Response(status_code=204)
+
+    @r.get("/reviews/{review_id}/report", responses={**_errors(404), 200: {"content": {
+        "application/json": {}, "text/markdown": {}, "text/html": {},
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}}},
+        response_class=Response, summary="下载审查报告")
+    def report(request: Request, review_id: str,
+               format: Literal["json", "md", "html", "docx"] = Query("json")) -> Response:  # noqa: A002
+        from . import report as render
+
+        review = _get(request, review_id)["review"]
+        stem = f"clausecheck-{review_id[:12]}"
+        if format == "json":
+            return Response(json.dumps(review, ensure_ascii=False, indent=2), media_type="application/json",
+                            headers=_attachment(stem + ".json"))
+        if format == "md":
+            return Response(render.render_markdown(review), media_type="text/markdown; charset=utf-8",
+                            headers=_attachment(stem + ".md"))
+        if format == "html":
+            return Response(render.render_html(review), media_type="text/html; charset=utf-8",
+                            headers=_attachment(stem + ".html"))
+        return Response(render.render_docx(review), headers=_attachment(stem + ".docx"),
+                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+    return r
+
+
+def _page_routes(app: FastAPI) -> None:
+    @app.get("/healthz", response_model=Health, summary="存活检查", tags=["ops"])
+    def healthz() -> Any:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEB / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:  # our own page: Swagger UI would load scripts from a CDN
+        return FileResponse(WEB / "docs.html", media_type="text/html; charset=utf-8")
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+
+
+def _openapi_with_bodies(app: FastAPI):
+    base = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base()
+        comps = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (FileSubmission, TextSubmission):  # bodies we parse by hand (two media types)
+            comps[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        comps["FileSubmission"]["properties"]["file"] = {"type": "string", "format": "binary"}
+        return schema
+
+    return openapi
+
+
+# ---- app ----
+
+async def _purge_loop(app: FastAPI) -> None:
+    s: Settings = app.state.settings
+    while True:
+        try:
+            n = await run_in_threadpool(app.state.store.purge, s.retention_days)
+            if n:
+                log.info(json.dumps({"event": "purge", "deleted": n}))
+        except Exception as exc:
+            log.error("purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(max(1.0, s.purge_interval_s))
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    await run_in_threadpool(app.state.store.migrate)
+    app.state.pool.start()
+    purger = asyncio.create_task(_purge_loop(app)) if app.state.settings.retention_days > 0 else None
+    try:
+        yield
+    finally:
+        if purger:
+            purger.cancel()
+        app.state.pool.stop()
+        app.state.store.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    from .settings import from_env
+
+    s = settings or from_env()
+    app = FastAPI(title="clausecheck", version=_version(), lifespan=_lifespan, docs_url=None, redoc_url=None,
+                  description="党政部门、档案部门云服务合同安全条款审查。错误以 application/problem+json 返回，detail 为中文。")
+    app.state.settings = s
+    app.state.store = Store(s.url)
+    app.state.pool = make_pool(s.pool_kind, s.workers, s.queue_size, s.review_timeout_s)
+    hosts = {h.lower() for h in (*LOOPBACK_NAMES, s.host, *s.allowed_hosts)}
+    app.state.auth = Authenticator(app.state.store, require_token=not s.loopback, allowed_hosts=hosts)
+    problems.install(app)
+    app.include_router(_api_router())
+    try:
+        from service.batches_router import router as batches_router
+    except ModuleNotFoundError as exc:
+        if exc.name != "service.batches_router":
+            raise
+    else:
+        app.include_router(batches_router)
+    _page_routes(app)
+    app.openapi = _openapi_with_bodies(app)
+    app.add_middleware(Edge, max_body=s.max_upload_bytes + 1024 * 1024, max_batch_body=s.max_batch_bytes)
+    return app
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("clausecheck")
+    except Exception:
+        return os.environ.get("CLAUSECHECK_VERSION", "0.1.0")
