@@ -138,9 +138,12 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
     first = ctx.pattern(sig.all[0]).search(p.text)
     if not first:
         return None
+    # A heading may supply context for a duty ("第二十条 合同终止时的数据处理"), never for a conflict:
+    # a permission or disclaimer must say in its own words what it takes away.
+    heading = p.heading if sig.role != "conflicts" else ""
     for group in sig.all[1:]:
         rx = ctx.pattern(group)
-        if not (rx.search(p.text) or rx.search(p.heading)):
+        if not (rx.search(p.text) or rx.search(heading)):
             return None
     for group in sig.none:
         if ctx.pattern(group).search(p.text):

@@ -86,7 +86,9 @@ def describe_text(doc: Document, count_tokens: bool = True) -> str:
             sec = flat[(n["start"], n["label"])]
             page = f" 第{n['page']}页" if n["page"] is not None else ""
             title = f" {n['title']}" if n["title"] and n["title"] != n["label"] else ""
-            lines.append(f"{'  ' * (depth + 1)}{display_label(sec)}{title}  [{n['start']}–{n['end']}]{page}")
+            lab = display_label(sec)
+            title = title.lstrip() if lab.endswith("、") else title
+            lines.append(f"{'  ' * (depth + 1)}{lab}{title}  [{n['start']}–{n['end']}]{page}")
             walk(n["children"], depth + 1)
 
     walk(d["structure"], 0)

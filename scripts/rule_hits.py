@@ -11,4 +11,4 @@ for p in ctx.passages:
         h = _match_signal(ctx, sig, p)
         if h:
             f = ctx.analyzer.facts(p.text)
-            print(h.role, sig.name, h.reasons, sorted(h.elements), '|', p.article, p.text[:120])
+            print(h.role, sig.name, h.reasons, '|', p.article, p.text[:120])

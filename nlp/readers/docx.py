@@ -1,0 +1,549 @@
+"""Word .docx (also .docm/.dotx) through python-docx's package layer.
+
+The body is walked in document order (paragraphs and table rows), as a reader of the printed page
+would see it:
+- tracked changes read as accepted: insertions kept, deletions and moved-away text dropped, a paragraph
+  whose mark was deleted runs on into the next one;
+- Word's automatic numbering ("第一条", "1.", "（一）"), which is not in the text runs, is rebuilt from
+  numbering.xml into Block.label;
+- comments, headers, footers, footnotes live in other parts and never reach the body; hidden text,
+  tables of contents and field codes are skipped;
+- pages come from the page breaks Word recorded when it last laid the file out, else from explicit
+  page breaks; with neither, pages are unknown (None).
+"""
+from __future__ import annotations
+
+import io
+import re
+
+from ..errors import CorruptDocument, DocumentError, EncryptedDocument
+from ..model import Block, RawDocument
+from .sniff import open_zip
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+
+
+def _w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+P, TBL, TR, TC, R, T = _w("p"), _w("tbl"), _w("tr"), _w("tc"), _w("r"), _w("t")
+PPR, RPR, SDT, SDTCONTENT = _w("pPr"), _w("rPr"), _w("sdt"), _w("sdtContent")
+DEL, INS, MOVEFROM, MOVETO = _w("del"), _w("ins"), _w("moveFrom"), _w("moveTo")
+TXBX = _w("txbxContent")
+VAL = _w("val")
+ALTERNATE, CHOICE, FALLBACK = f"{{{MC}}}AlternateContent", f"{{{MC}}}Choice", f"{{{MC}}}Fallback"
+# inline containers whose children are read as if they were the paragraph's own
+_SKIP_INLINE = {PPR, RPR, DEL, MOVEFROM, _w("instrText"), _w("delText"), _w("delInstrText"), FALLBACK}
+# Wingdings/Symbol glyphs that carry meaning in contracts (check boxes)
+_SYMBOLS = {"F0A8": "☐", "F06F": "□", "F0FE": "☑", "F078": "☒", "F0FD": "☒", "F0FC": "✓", "F0B7": "•"}
+
+
+def read(data: bytes) -> RawDocument:
+    root, numbering_root, styles_root = _open(data)
+    styles = _Styles(styles_root)
+    walker = _Walker(_Numbering(numbering_root, styles), styles, _page_mode(root))
+    body = root.find(_w("body"))
+    if body is None:
+        raise CorruptDocument("Word文档缺少正文部分，文件可能已损坏。", "The Word document has no body; it may be damaged.")
+    walker.container(body)
+    walker.flush()
+    warnings = []
+    if walker.tracked:
+        warnings.append("文档含有未处理的修订痕迹，已按“接受全部修订”后的文本审查。")
+    return RawDocument(format="docx", blocks=walker.blocks, pages=walker.page, warnings=warnings)
+
+
+def _open(data: bytes):
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise EncryptedDocument("Word文档已加密（设置了打开密码），请取消密码保护后重新上传。",
+                                "The Word document is encrypted; remove the password and upload again.")
+    open_zip(data).close()  # size limits before python-docx inflates every part into memory
+    try:
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.opc.package import OpcPackage
+        from docx.oxml.parser import parse_xml
+
+        pkg = OpcPackage.open(io.BytesIO(data))
+        main = pkg.main_document_part
+
+        def xml(part):
+            # .docm/.dotx main parts have content types python-docx does not map to an XmlPart
+            return part.element if hasattr(part, "element") else parse_xml(part.blob)
+
+        related = {rel.reltype: rel.target_part for rel in main.rels.values() if not rel.is_external}
+        return (xml(main),
+                xml(related[RT.NUMBERING]) if RT.NUMBERING in related else None,
+                xml(related[RT.STYLES]) if RT.STYLES in related else None)
+    except DocumentError:
+        raise
+    except Exception as e:  # python-docx raises KeyError, ValueError, lxml and zip errors alike
+        raise CorruptDocument("Word文档已损坏或不完整，无法读取，请重新导出或重新下载。",
+                              f"The Word document is damaged or incomplete ({type(e).__name__}: {e}).") from None
+
+
+def _on(el) -> bool:
+    """A w:b/w:vanish-style toggle: present and not switched off."""
+    return el is not None and el.get(VAL) not in ("0", "false", "off")
+
+
+def _page_mode(root) -> str | None:
+    for _ in root.iter(_w("lastRenderedPageBreak")):
+        return "rendered"
+    for br in root.iter(_w("br")):
+        if br.get(_w("type")) == "page":
+            return "explicit"
+    for _ in root.iter(_w("pageBreakBefore")):
+        return "explicit"
+    return None
+
+
+class _Styles:
+    def __init__(self, root):
+        self.styles: dict[str, object] = {}
+        self.default_para: str | None = None
+        if root is None:
+            return
+        for st in root.iter(_w("style")):
+            sid = st.get(_w("styleId"))
+            if sid:
+                self.styles[sid] = st
+                if st.get(_w("type")) == "paragraph" and st.get(_w("default")) in ("1", "true", "on"):
+                    self.default_para = sid
+
+    def name(self, sid: str | None) -> str:
+        st = self.styles.get(sid or "")
+        n = st.find(_w("name")) if st is not None else None
+        return (n.get(VAL) or "") if n is not None else ""
+
+    def num_pr(self, sid: str | None) -> tuple[str | None, str | None]:
+        """(numId, ilvl) a paragraph style gives, following basedOn."""
+        seen = set()
+        while sid and sid not in seen and sid in self.styles:
+            seen.add(sid)
+            st = self.styles[sid]
+            num = st.find(f"{PPR}/{_w('numPr')}")
+            if num is not None:
+                return _val(num, "numId"), _val(num, "ilvl")
+            based = st.find(_w("basedOn"))
+            sid = based.get(VAL) if based is not None else None
+        return None, None
+
+
+def _val(el, tag: str) -> str | None:
+    child = el.find(_w(tag)) if el is not None else None
+    return child.get(VAL) if child is not None else None
+
+
+# --- numbering -----------------------------------------------------------------------------------
+
+class _Level:
+    __slots__ = ("fmt", "text", "start", "restart", "legal", "style")
+
+    def __init__(self, lvl):
+        fmt = lvl.find(_w("numFmt"))
+        if fmt is None:  # Word 2010+ wraps custom formats in mc:AlternateContent; the fallback is standard
+            fmt = lvl.find(f"{ALTERNATE}/{FALLBACK}/{_w('numFmt')}")
+        self.fmt = fmt.get(VAL) if fmt is not None else "decimal"
+        text = lvl.find(_w("lvlText"))
+        self.text = text.get(VAL) if text is not None else None
+        self.start = _int(_val(lvl, "start"), 0)  # ECMA-376 default; Word writes it explicitly
+        restart = _val(lvl, "lvlRestart")
+        self.restart = _int(restart, -1) if restart is not None else None
+        self.legal = _on(lvl.find(_w("isLgl")))
+        self.style = _val(lvl, "pStyle")
+
+
+def _int(s: str | None, default: int) -> int:
+    try:
+        return int(s) if s is not None else default
+    except ValueError:
+        return default
+
+
+class _Numbering:
+    """Counters follow Word: lists sharing an abstract definition continue each other's numbers; a list
+    instance with a startOverride restarts the level the first time it is used."""
+
+    def __init__(self, root, styles: _Styles):
+        self.styles = styles
+        self.abstract: dict[str, dict[int, _Level]] = {}
+        self.style_link: dict[str, str] = {}
+        self.nums: dict[str, tuple[str, dict[int, int], dict[int, _Level]]] = {}
+        self.counters: dict[str, list[int | None]] = {}
+        self.used: set[str] = set()
+        if root is None:
+            return
+        for ab in root.iter(_w("abstractNum")):
+            aid = ab.get(_w("abstractNumId"))
+            self.abstract[aid] = {_int(lv.get(_w("ilvl")), 0): _Level(lv) for lv in ab.findall(_w("lvl"))}
+            link = _val(ab, "numStyleLink")
+            if link:
+                self.style_link[aid] = link
+        for num in root.iter(_w("num")):
+            starts, levels = {}, {}
+            for ov in num.findall(_w("lvlOverride")):
+                ilvl = _int(ov.get(_w("ilvl")), 0)
+                so = _val(ov, "startOverride")
+                if so is not None:
+                    starts[ilvl] = _int(so, 1)
+                lv = ov.find(_w("lvl"))
+                if lv is not None:
+                    levels[ilvl] = _Level(lv)
+            self.nums[num.get(_w("numId"))] = (_val(num, "abstractNumId"), starts, levels)
+
+    def _abstract_of(self, num_id: str) -> str | None:
+        aid = self.nums[num_id][0]
+        for _ in range(3):  # numStyleLink: the definition lives with the numbering style's own list
+            link = self.style_link.get(aid)
+            if not link:
+                break
+            linked_num, _lvl = self.styles.num_pr(link)
+            if linked_num not in self.nums:
+                break
+            aid = self.nums[linked_num][0]
+        return aid if aid in self.abstract else None
+
+    def level_for_style(self, num_id: str, style_id: str | None) -> int:
+        aid = self._abstract_of(num_id) if num_id in self.nums else None
+        for ilvl, lv in (self.abstract.get(aid) or {}).items():
+            if style_id and lv.style == style_id:
+                return ilvl
+        return 0
+
+    def label(self, num_id: str | None, ilvl: int) -> str | None:
+        if not num_id or num_id == "0" or num_id not in self.nums:
+            return None
+        aid = self._abstract_of(num_id)
+        if aid is None:
+            return None
+        _, starts, overrides = self.nums[num_id]
+        levels = {**self.abstract[aid], **overrides}
+        if ilvl not in levels:
+            return None
+        cnt = self.counters.setdefault(aid, [None] * 10)
+        if num_id not in self.used:
+            self.used.add(num_id)
+            for lvl in starts:
+                if lvl < len(cnt):
+                    cnt[lvl] = None
+
+        def start(lvl: int) -> int:
+            return starts.get(lvl, levels[lvl].start if lvl in levels else 1)
+
+        cnt[ilvl] = start(ilvl) if cnt[ilvl] is None else cnt[ilvl] + 1
+        for deeper in range(ilvl + 1, len(cnt)):
+            restart = levels[deeper].restart if deeper in levels else None
+            # lvlRestart n: restart after level n (1-based) or a higher one; 0: never; absent: the parent
+            if restart is None or (restart > 0 and ilvl <= restart - 1):
+                cnt[deeper] = None
+        level = levels[ilvl]
+        if level.fmt == "bullet" or not level.text:
+            return None
+
+        def sub(m: re.Match) -> str:
+            k = int(m.group(1)) - 1
+            lv = levels.get(k)
+            n = cnt[k] if k < len(cnt) and cnt[k] is not None else start(k)
+            fmt = "decimal" if level.legal and lv is not None and lv.fmt != "none" else (lv.fmt if lv else "decimal")
+            return format_number(n, fmt)
+
+        return re.sub(r"%([1-9])", sub, level.text).strip() or None
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+_CN_LEGAL = "零壹贰叁肆伍陆柒捌玖"
+_CN_LEGAL_TRAD = "零壹貳參肆伍陸柒捌玖"
+
+
+def _cn_count(n: int, digits: str = _CN_DIGITS, units: str = "十百千", drop_leading_one: bool = True) -> str:
+    if n == 0:
+        return "〇"
+    if n >= 10000:
+        high, low = divmod(n, 10000)
+        tail = "" if low == 0 else ("零" if low < 1000 else "") + _cn_count(low, digits, units, False)
+        return _cn_count(high, digits, units, drop_leading_one) + "万" + tail
+    out, zero = "", False
+    for power in (3, 2, 1, 0):
+        d = n // 10 ** power % 10
+        if d == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += digits[0]
+            zero = False
+        out += digits[d] + (units[power - 1] if power else "")
+    if drop_leading_one and out.startswith(digits[1] + units[0]):
+        out = out[1:]  # 十一, not 一十一
+    return out
+
+
+def _letters(n: int) -> str:
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+
+
+def _roman(n: int) -> str:
+    if not 0 < n < 4000:
+        return str(n)
+    out = ""
+    for value, sym in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                       (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + sym, n - value
+    return out
+
+
+def _enclosed(n: int) -> str:
+    if 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if 21 <= n <= 35:
+        return chr(0x3251 + n - 21)
+    if 36 <= n <= 50:
+        return chr(0x32B1 + n - 36)
+    return str(n)
+
+
+def format_number(n: int, fmt: str) -> str:
+    if fmt in ("chineseCounting", "chineseCountingThousand", "taiwaneseCounting", "taiwaneseCountingThousand",
+               "japaneseCounting", "koreanCounting"):
+        return _cn_count(n)
+    if fmt in ("chineseLegalSimplified", "ideographLegalTraditional", "japaneseLegal"):
+        return _cn_count(n, _CN_LEGAL if fmt == "chineseLegalSimplified" else _CN_LEGAL_TRAD, "拾佰仟", False)
+    if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
+        return "".join("〇一二三四五六七八九"[int(c)] for c in str(n))
+    if fmt == "ideographTraditional":  # the heavenly stems, 甲乙丙丁…
+        return "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10] if n > 0 else str(n)
+    if fmt == "ideographZodiac":
+        return "子丑寅卯辰巳午未申酉戌亥"[(n - 1) % 12] if n > 0 else str(n)
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese", "ideographEnclosedCircle"):
+        return _enclosed(n)
+    if fmt == "decimalEnclosedFullstop":
+        return chr(0x2488 + n - 1) if 1 <= n <= 20 else f"{n}."
+    if fmt == "decimalEnclosedParen":
+        return chr(0x2474 + n - 1) if 1 <= n <= 20 else f"({n})"
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt in ("decimalFullWidth", "decimalFullWidth2"):
+        return "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+    if fmt in ("lowerLetter", "upperLetter"):
+        s = _letters(n)
+        return s.upper() if fmt == "upperLetter" else s
+    if fmt in ("lowerRoman", "upperRoman"):
+        s = _roman(n)
+        return s.upper() if fmt == "upperRoman" else s
+    if fmt == "none":
+        return ""
+    return str(n)
+
+
+# --- the body walk ---------------------------------------------------------------------------------
+
+class _Walker:
+    def __init__(self, numbering: _Numbering, styles: _Styles, page_mode: str | None):
+        self.numbering = numbering
+        self.styles = styles
+        self.mode = page_mode
+        self.page = 1 if page_mode else None
+        self.blocks: list[Block] = []
+        self.carry: str = ""  # text of paragraphs whose mark was deleted, joining the next paragraph
+        self.tracked = False
+        self.started = False
+
+    def container(self, el) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == P:
+                self.paragraph(child)
+            elif tag == TBL:
+                self.flush()
+                self.table(child)
+            elif tag == SDT:
+                if not _is_toc(child):
+                    content = child.find(SDTCONTENT)
+                    if content is not None:
+                        self.container(content)
+            elif tag in (DEL, MOVEFROM):
+                self.tracked = True
+            elif tag == ALTERNATE:
+                choice = child.find(CHOICE)
+                if choice is not None:
+                    self.container(choice)
+            elif tag in (INS, MOVETO, _w("customXml"), _w("smartTag")):
+                self.tracked = self.tracked or tag in (INS, MOVETO)
+                self.container(child)
+            elif tag == _w("sectPr"):
+                pass
+
+    def flush(self) -> None:
+        if self.carry.strip():
+            self.blocks.append(Block(text=self.carry, page=self.page))
+        self.carry = ""
+
+    def _break_page(self) -> None:
+        if self.page is not None and self.started:
+            self.page += 1
+
+    def paragraph(self, p) -> None:
+        ppr = p.find(PPR)
+        style = _val(ppr, "pStyle") or self.styles.default_para
+        if _is_toc_style(style, self.styles.name(style)):
+            return
+        if ppr is not None and self.mode == "explicit" and _on(ppr.find(_w("pageBreakBefore"))):
+            self._break_page()
+        page = self.page
+        segments, boxes = [""], []
+        self.inline(p, segments, boxes)
+        mark = ppr.find(RPR) if ppr is not None else None
+        if mark is not None and (mark.find(DEL) is not None or mark.find(MOVEFROM) is not None):
+            self.tracked = True
+            self.carry += "\n".join(segments)
+            self._after_paragraph(ppr, boxes)
+            return
+        segments[0] = self.carry + segments[0]
+        self.carry = ""
+        label = self._label(ppr, style)
+        kind = "heading" if _is_heading(self.styles.name(style)) else "paragraph"
+        for i, text in enumerate(segments):
+            if i == 0 and label:
+                self.blocks.append(Block(text=text, page=page, kind=kind, label=label))
+            elif text.strip():
+                self.blocks.append(Block(text=text, page=page, kind=kind))
+        self._after_paragraph(ppr, boxes)
+
+    def _after_paragraph(self, ppr, boxes) -> None:
+        self.started = True
+        for box in boxes:
+            self.container(box)
+        sect = ppr.find(_w("sectPr")) if ppr is not None else None
+        if sect is not None and self.mode == "explicit" and _val(sect, "type") not in ("continuous", "nextColumn"):
+            self._break_page()
+
+    def _label(self, ppr, style: str | None) -> str | None:
+        num = ppr.find(_w("numPr")) if ppr is not None else None
+        num_id, ilvl = (_val(num, "numId"), _val(num, "ilvl")) if num is not None else (None, None)
+        s_num, s_ilvl = self.styles.num_pr(style)
+        num_id = num_id or s_num
+        if not num_id or num_id == "0":
+            return None
+        if ilvl is None:
+            ilvl = s_ilvl
+        level = _int(ilvl, 0) if ilvl is not None else self.numbering.level_for_style(num_id, style)
+        return self.numbering.label(num_id, level)
+
+    def inline(self, el, segments: list[str], boxes: list) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == R:
+                self.run(child, segments, boxes)
+            elif tag in _SKIP_INLINE:
+                if tag in (DEL, MOVEFROM):
+                    self.tracked = True
+            elif tag == ALTERNATE:
+                choice = child.find(CHOICE)
+                if choice is not None:
+                    self.inline(choice, segments, boxes)
+            elif tag == f"{{{M}}}t":
+                segments[-1] += child.text or ""
+            else:  # ins, moveTo, hyperlink, smartTag, fldSimple, sdt/sdtContent, customXml, oMath, bdo, dir
+                if tag in (INS, MOVETO):
+                    self.tracked = True
+                self.inline(child, segments, boxes)
+
+    def run(self, r, segments: list[str], boxes: list) -> None:
+        rpr = r.find(RPR)
+        if rpr is not None and (_on(rpr.find(_w("vanish"))) or _on(rpr.find(_w("specVanish")))):
+            return
+        for child in r:
+            tag = child.tag
+            if tag == T:
+                segments[-1] += child.text or ""
+            elif tag in (_w("tab"), _w("ptab")):
+                segments[-1] += " "
+            elif tag in (_w("br"), _w("cr")):
+                if child.get(_w("type")) == "page" and self.mode == "explicit":
+                    self._break_page()
+                segments.append("")
+            elif tag == _w("lastRenderedPageBreak"):
+                if self.mode == "rendered":
+                    self._break_page()
+            elif tag == _w("noBreakHyphen"):
+                segments[-1] += "-"
+            elif tag == _w("sym"):
+                segments[-1] += _SYMBOLS.get((child.get(_w("char")) or "").upper(), "")
+            elif tag in (_w("drawing"), _w("pict"), _w("object"), ALTERNATE):
+                boxes.extend(_text_boxes(child))
+
+    def table(self, tbl) -> None:
+        for tr in _rows(tbl):
+            trpr = tr.find(_w("trPr"))
+            if trpr is not None and trpr.find(DEL) is not None:
+                self.tracked = True
+                continue
+            page = self.page
+            cells = [self.cell(tc) for tc in _cells(tr)]
+            if any(c.strip() for c in cells):
+                self.blocks.append(Block(text="｜".join(cells), page=page, kind="table_row"))
+
+    def cell(self, tc) -> str:
+        tcpr = tc.find(_w("tcPr"))
+        merge = tcpr.find(_w("vMerge")) if tcpr is not None else None
+        if merge is not None and merge.get(VAL) != "restart":
+            return ""  # continuation of a vertically merged cell: its text is in the cell above
+        outer, self.blocks = self.blocks, []
+        self.container(tc)
+        self.flush()
+        inner, self.blocks = self.blocks, outer
+        return " ".join(" ".join(filter(None, (b.label, b.text.strip()))) for b in inner).strip()
+
+
+def _rows(tbl):
+    for child in tbl:
+        if child.tag == TR:
+            yield child
+        elif child.tag in (SDT, _w("customXml")):
+            inner = child.find(SDTCONTENT) if child.tag == SDT else child
+            if inner is not None:
+                yield from _rows(inner)
+
+
+def _cells(tr):
+    for child in tr:
+        if child.tag == TC:
+            yield child
+        elif child.tag in (SDT, _w("customXml")):
+            inner = child.find(SDTCONTENT) if child.tag == SDT else child
+            if inner is not None:
+                yield from _cells(inner)
+
+
+def _text_boxes(el) -> list:
+    """w:txbxContent under a drawing, taking each mc:AlternateContent's Choice only (its Fallback is a
+    VML copy of the same box)."""
+    out = []
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        if node.tag == TXBX:
+            out.append(node)
+            continue
+        if node.tag == FALLBACK:
+            continue
+        stack.extend(reversed(list(node)))
+    return out
+
+
+def _is_toc(sdt) -> bool:
+    gallery = sdt.find(f"{_w('sdtPr')}/{_w('docPartObj')}/{_w('docPartGallery')}")
+    return gallery is not None and "table of contents" in (gallery.get(VAL) or "").lower()
+
+
+def _is_toc_style(style_id: str | None, name: str) -> bool:
+    # TOC entries repeat the article headings with page numbers and would duplicate the structure
+    return bool(re.match(r"(?i)toc\s?\d", style_id or "") or re.match(r"(?i)toc \d", name))
+
+
+def _is_heading(name: str) -> bool:
+    n = name.lower()
+    return n.startswith("heading") or n == "title"
