@@ -53,6 +53,7 @@ class DocContext:
         defs = {t: d for t, d in doc.definitions.items() if len(t) >= 2}
         self._def_rx = re.compile("|".join(re.escape(t) for t in sorted(defs, key=len, reverse=True))) if defs else None
         self._defs = defs
+        self._overrides = _far_exceptions(self.passages)
 
     @staticmethod
     def _passages(doc: Document) -> list[Passage]:
@@ -184,6 +185,10 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
         broad = [e for e in facts.exceptions if e.kind == "broad"]
         if broad and role == "supports":
             role, reasons = "weakens", [f"设有宽泛例外（{broad[0].text}）"]
+        far = ctx._overrides.get(p.index)
+        if far and role == "supports":
+            q = ctx.passages[far]
+            role, reasons = "weakens", [f"{q.article or '另一条款'}另设例外，限制了本条的适用（{q.text[:40]}）"]
         return Hit(role, p.index, reasons, sig.name, qualifies=qualifies)
     # weakens / conflicts: only when the act is really granted or stated, not banned
     if actor_ok is False or not modality_ok:
@@ -253,6 +258,33 @@ def judge(ctx: DocContext, rule: Rule) -> dict:
         if near is not None:
             finding["nearest"] = _evidence(ctx.passages[near], "weakens")
     return finding
+
+
+_REF = re.compile(r"(第[一二三四五六七八九十百零〇\d]+条|\d+(?:\.\d+)+)(?:[^。；]{0,12}(?:款|项))?|前款|前述|上述|本条|以上")
+_OVERRIDE = re.compile(r"不适用|不受[^。；]{0,20}(?:限制|约束)|不在此限|除外")
+_BROAD_EXC = re.compile(r"必要|需要|认为|改进|优化|提升|研发|分析|营销|推广|关联|第三方|合作伙伴|业务需求|自行决定|判断|合理")
+
+
+def _far_exceptions(passages: list[Passage]) -> dict[int, int]:
+    """Exceptions written away from the rule they qualify ("第六条的约定不适用于乙方为改进服务…"):
+    passage index of the qualified rule -> passage index of the exception. Only broad exceptions
+    (the provider's needs or judgement) count; one needing the customer's consent does not weaken."""
+    out: dict[int, int] = {}
+    for q in passages:
+        if not (_OVERRIDE.search(q.text) and _BROAD_EXC.search(q.text)):
+            continue
+        for m in _REF.finditer(q.text):
+            ref = m.group(1)
+            if ref:
+                targets = [p for p in passages if p.article and (p.article == ref or p.article.startswith(ref))
+                           and p.index != q.index]
+            elif m.group() in ("前款", "前述", "上述", "以上"):
+                targets = [p for p in passages if p.index < q.index and p.article == q.article][-3:]
+            else:  # 本条
+                targets = [p for p in passages if p.article == q.article and p.index != q.index]
+            for t in targets:
+                out.setdefault(t.index, q.index)
+    return out
 
 
 def _elements(ctx: DocContext, needed: dict, p: Passage) -> set[str]:

@@ -235,7 +235,8 @@ async def _run_review(request: Request, data: bytes, name: str, profile: str) ->
                       "处理该文件时出错，文件可能已损坏或格式异常。已记录日志，请检查文件后重试。") from None
     if "error" in result:
         e = result["error"]
-        raise Problem(e["status"], e["code"], problems.TITLES.get(e["status"], "无法处理文件"), e["zh"])
+        title = {400: "无法读取文件", 413: "文件过大", 415: "不支持的文件类型"}.get(e["status"], problems.TITLES.get(e["status"], "错误"))
+        raise Problem(e["status"], e["code"], title, e["zh"])
     return result
 
 

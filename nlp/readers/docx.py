@@ -347,7 +347,10 @@ class _Walker:
         self.mode = page_mode
         self.page = 1 if page_mode else None
         self.blocks: list[Block] = []
-        self.carry: str = ""  # text of paragraphs whose mark was deleted, joining the next paragraph
+        # lines of paragraphs whose mark was deleted: they run on into the next paragraph
+        self.carry: list[str] = []
+        self.carry_page: int | None = None
+        self.text_page: int | None = None  # page of the current paragraph's first character
         self.tracked = False
         self.started = False
 
@@ -373,36 +376,37 @@ class _Walker:
             elif tag in (INS, MOVETO, _w("customXml"), _w("smartTag")):
                 self.tracked = self.tracked or tag in (INS, MOVETO)
                 self.container(child)
-            elif tag == _w("sectPr"):
-                pass
 
     def flush(self) -> None:
-        if self.carry.strip():
-            self.blocks.append(Block(text=self.carry, page=self.page))
-        self.carry = ""
-
-    def _break_page(self) -> None:
-        if self.page is not None and self.started:
-            self.page += 1
+        for text in self.carry:
+            if text.strip():
+                self.blocks.append(Block(text=text, page=self.carry_page))
+        self.carry = []
 
     def paragraph(self, p) -> None:
         ppr = p.find(PPR)
         style = _val(ppr, "pStyle") or self.styles.default_para
         if _is_toc_style(style, self.styles.name(style)):
             return
-        if ppr is not None and self.mode == "explicit" and _on(ppr.find(_w("pageBreakBefore"))):
-            self._break_page()
-        page = self.page
+        if ppr is not None and self.mode == "explicit" and self.started and _on(ppr.find(_w("pageBreakBefore"))):
+            self.page += 1
+        self.text_page = None
         segments, boxes = [""], []
         self.inline(p, segments, boxes)
+        page = self.text_page if self.text_page is not None else self.page
         mark = ppr.find(RPR) if ppr is not None else None
         if mark is not None and (mark.find(DEL) is not None or mark.find(MOVEFROM) is not None):
             self.tracked = True
-            self.carry += "\n".join(segments)
+            if not self.carry:
+                self.carry, self.carry_page = segments, page
+            else:
+                self.carry = self.carry[:-1] + [self.carry[-1] + segments[0]] + segments[1:]
             self._after_paragraph(ppr, boxes)
             return
-        segments[0] = self.carry + segments[0]
-        self.carry = ""
+        if self.carry:
+            segments = self.carry[:-1] + [self.carry[-1] + segments[0]] + segments[1:]
+            page = self.carry_page if self.carry_page is not None else page
+            self.carry = []
         label = self._label(ppr, style)
         kind = "heading" if _is_heading(self.styles.name(style)) else "paragraph"
         for i, text in enumerate(segments):
@@ -418,7 +422,7 @@ class _Walker:
             self.container(box)
         sect = ppr.find(_w("sectPr")) if ppr is not None else None
         if sect is not None and self.mode == "explicit" and _val(sect, "type") not in ("continuous", "nextColumn"):
-            self._break_page()
+            self.page += 1
 
     def _label(self, ppr, style: str | None) -> str | None:
         num = ppr.find(_w("numPr")) if ppr is not None else None
@@ -445,11 +449,17 @@ class _Walker:
                 if choice is not None:
                     self.inline(choice, segments, boxes)
             elif tag == f"{{{M}}}t":
-                segments[-1] += child.text or ""
+                self.text(child.text, segments)
             else:  # ins, moveTo, hyperlink, smartTag, fldSimple, sdt/sdtContent, customXml, oMath, bdo, dir
                 if tag in (INS, MOVETO):
                     self.tracked = True
                 self.inline(child, segments, boxes)
+
+    def text(self, s: str | None, segments: list[str]) -> None:
+        if s:
+            if self.text_page is None:
+                self.text_page = self.page
+            segments[-1] += s
 
     def run(self, r, segments: list[str], boxes: list) -> None:
         rpr = r.find(RPR)
@@ -458,20 +468,20 @@ class _Walker:
         for child in r:
             tag = child.tag
             if tag == T:
-                segments[-1] += child.text or ""
+                self.text(child.text, segments)
             elif tag in (_w("tab"), _w("ptab")):
                 segments[-1] += " "
             elif tag in (_w("br"), _w("cr")):
                 if child.get(_w("type")) == "page" and self.mode == "explicit":
-                    self._break_page()
+                    self.page += 1
                 segments.append("")
             elif tag == _w("lastRenderedPageBreak"):
                 if self.mode == "rendered":
-                    self._break_page()
+                    self.page += 1
             elif tag == _w("noBreakHyphen"):
-                segments[-1] += "-"
+                self.text("-", segments)
             elif tag == _w("sym"):
-                segments[-1] += _SYMBOLS.get((child.get(_w("char")) or "").upper(), "")
+                self.text(_SYMBOLS.get((child.get(_w("char")) or "").upper(), ""), segments)
             elif tag in (_w("drawing"), _w("pict"), _w("object"), ALTERNATE):
                 boxes.extend(_text_boxes(child))
 
@@ -481,21 +491,25 @@ class _Walker:
             if trpr is not None and trpr.find(DEL) is not None:
                 self.tracked = True
                 continue
-            page = self.page
+            start = self.page
             cells = [self.cell(tc) for tc in _cells(tr)]
-            if any(c.strip() for c in cells):
-                self.blocks.append(Block(text="｜".join(cells), page=page, kind="table_row"))
+            if any(text.strip() for text, _ in cells):
+                pages = [pg for _, pg in cells if pg is not None]
+                self.blocks.append(Block(text="｜".join(text for text, _ in cells),
+                                         page=min(pages) if pages else start, kind="table_row"))
+            self.started = True
 
-    def cell(self, tc) -> str:
+    def cell(self, tc) -> tuple[str, int | None]:
         tcpr = tc.find(_w("tcPr"))
         merge = tcpr.find(_w("vMerge")) if tcpr is not None else None
         if merge is not None and merge.get(VAL) != "restart":
-            return ""  # continuation of a vertically merged cell: its text is in the cell above
+            return "", None  # continuation of a vertically merged cell: its text is in the cell above
         outer, self.blocks = self.blocks, []
         self.container(tc)
         self.flush()
         inner, self.blocks = self.blocks, outer
-        return " ".join(" ".join(filter(None, (b.label, b.text.strip()))) for b in inner).strip()
+        text = " ".join(" ".join(filter(None, (b.label, b.text.strip()))) for b in inner).strip()
+        return text, (inner[0].page if inner else None)
 
 
 def _rows(tbl):

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up clausecheck on a fresh Debian machine: system packages (OCR, LibreOffice for .doc/.wps,
+# CJK fonts; with --test also Chromium and PostgreSQL for the test suite), a virtualenv in .venv and
+# the package itself. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+pkgs="tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui fonts-wqy-zenhei fonts-noto-cjk poppler-utils"
+[ $want_test = 1 ] && pkgs="$pkgs chromium postgresql"
+missing=""
+for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "installing system packages:$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+if [ $want_test = 1 ]; then
+  .venv/bin/pip install -q -e ".[test]"
+else
+  .venv/bin/pip install -q -e .
+fi
+echo "clausecheck is set up: .venv/bin/clausecheck"
