@@ -40,8 +40,8 @@ def long_contract(pages: int) -> list[str]:
     head, body = base[:4], [p for p in base[4:] if not p.startswith(("第", "附件", "服务项目", "云主机", "对象存储"))]
     out = list(head)
     article = 0
-    # ~1,300 characters fit on an A4 page at 10.5 pt with these margins.
-    while sum(len(p) for p in out) < pages * 1150:
+    # ~1,400 characters fit on an A4 page at 10.5 pt with these margins.
+    while sum(len(p) for p in out) < pages * 1400:
         article += 1
         if article % 8 == 1:
             out.append(f"第{cn_number(article // 8 + 1)}章 服务与安全要求")
@@ -86,7 +86,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        path = pdflike.make_text_pdf(Path(tmp) / "long.pdf", long_contract(args.pages), pagesize=A4, font_size=10.5)
+        paragraphs = long_contract(args.pages)
+        path = pdflike.make_text_pdf(Path(tmp) / "long.pdf", paragraphs, pagesize=A4, font_size=10.5)
         gen = time.perf_counter() - t
         data = path.read_bytes()
 
@@ -102,6 +103,11 @@ def main() -> None:
     print(f"fixture: {doc.pages} pages, {len(data) / 1024:.0f} KiB, {chars} raw chars, generated in {gen:.2f} s")
     print(f"document: {len(doc.text)} chars, {len(doc.paragraphs)} paragraphs, {len(doc.sections)} sections, "
           f"{len(doc.sentences)} sentences")
+    from nlp.normalize import normalize
+
+    want = [normalize(p) for p in paragraphs]
+    same = sum(a == b for a, b in zip(want, (p.text for p in doc.paragraphs)))
+    print(f"paragraphs rebuilt exactly: {same}/{len(want)} (output has {len(doc.paragraphs)})")
     print(f"best of {args.repeat}:")
     print(f"  pypdfium2 raw extraction   {raw_t * 1000:8.1f} ms   1.0x")
     print(f"  nlp.readers.pdf.read       {reader_t * 1000:8.1f} ms   {reader_t / raw_t:.1f}x")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .model import Document, Section
-from .structure import article_at, build_tree, display_label
+from .structure import article_at, build_tree, display_label, is_table_row
 
 ROLE_NAMES = {"customer": "用户方", "provider": "服务方", "manager": "平台管理方"}
 
@@ -35,7 +35,7 @@ def describe(doc: Document, count_tokens: bool = True) -> dict:
         "ocr_pages": list(doc.ocr_pages),
         "characters": len(doc.text),
         "paragraph_count": len(doc.paragraphs),
-        "table_rows": sum(p.kind == "table_row" for p in doc.paragraphs),
+        "table_rows": sum(is_table_row(p) for p in doc.paragraphs),
         "sentence_count": len(doc.sentences),
         "token_count": None,
         "structure": [_node(s, flat) for s in build_tree(flat)],

@@ -10,16 +10,22 @@ scheme is read from the document, not fixed:
   and 第X章 always encloses 第X条, 1 encloses 1.1 encloses 1.1.1.
 
 Relying on evidence rather than "whichever scheme comes first" matters for recitals: a 鉴于 list
-numbered 1. 2. 3. comes before 一、 and would otherwise swallow the whole contract.
+numbered 1. 2. 3. comes before 一、 and would otherwise swallow the whole contract, so the parser puts
+such a list under a 鉴于 heading of its own.
+
+Each attachment is read as a document of its own (its numbering restarts). Table rows ("1｜云主机｜…")
+are never labels, and （以下无正文） or a signature line ends whatever is open, so the last article does
+not run into the signature block.
 
 `parse_sections` returns a flat list (children empty, so `Document.to_dict()` does not repeat the
-tree); `build_tree` nests copies of it; `article_at` gives the label a lawyer cites for an offset.
+tree); `build_tree` nests copies of it; `article_at` gives the label a lawyer cites for an offset and
+`article_of` the whole article of such a citation.
 """
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from .model import Paragraph, Section
 
@@ -188,7 +194,9 @@ def is_table_row(p: Paragraph) -> bool:
 def _is_terminator(text: str) -> bool:
     """The end of a body: （以下无正文） or a signature line; the last article does not run into it."""
     t = text.strip()
-    return ("以下无正文" in t and len(t) <= 30) or (len(t) <= 60 and bool(_TERMINATOR_SEAL.search(t)))
+    if "以下无正文" in t and len(t) <= 30:
+        return True
+    return len(t) <= 60 and not t.endswith("。") and bool(_TERMINATOR_SEAL.search(t))
 
 
 def _title(rest: str) -> str:
@@ -219,19 +227,31 @@ class _Node:
     start: int = 0
     end: int = 0
     parent: "_Node | None" = None
-    children: list["_Node"] = field(default_factory=list)
 
 
 def _reclassify_decimals(region: list[tuple[Paragraph, Mark]]) -> list[tuple[Paragraph, Mark]]:
-    """Bare "1 总则" and heading-like "1. 总则" are level-1 decimal headings when 1.1 follows."""
+    """In a 1/1.1/1.1.1 contract, "1 总则" and "2. 服务期限" are level-1 headings, not items.
+
+    A "N." is a heading when 1.1-style numbers start with N and it reads like a title, or when it
+    continues the run of headings (the one before was N-1) and is not the next item of a list.
+    """
     prefixes = {m.label.split(".")[0] for _, m in region if m.scheme in (DEC2, DEC3, DEC4)}
-    out = []
-    for i, (p, m) in enumerate(region):
-        if m.scheme == DEC1 and not prefixes:
-            continue  # "3 总则" without any 3.1: not evidently a heading, leave it as text
-        if m.scheme == NUM_DOT and prefixes and m.label in prefixes and _title_like(m.rest):
-            m = replace(m, scheme=DEC1)
+    if not prefixes:
+        # "3 总则" without any 3.1: not evidently a heading, leave it as text
+        return [(p, m) for p, m in region if m.scheme != DEC1]
+    out: list[tuple[Paragraph, Mark]] = []
+    expected, prev = 1, None
+    for p, m in region:
+        if m.scheme == NUM_DOT:
+            titled = m.label in prefixes and _title_like(m.rest)
+            next_item = prev is not None and prev.scheme == NUM_DOT and prev.value == m.value - 1
+            in_run = m.value == expected and not next_item
+            if titled or in_run:
+                m = replace(m, scheme=DEC1)
+        if m.scheme == DEC1:
+            expected = m.value + 1
         out.append((p, m))
+        prev = m
     return out
 
 
@@ -352,8 +372,6 @@ def _build(paragraphs: list[Paragraph], text_len: int) -> list[_Node]:
         close(ev.rank, ev.para.start)
         ev.start, ev.end = ev.para.start, text_len
         ev.parent = stack[-1] if stack else None
-        if ev.parent:
-            ev.parent.children.append(ev)
         stack.append(ev)
         nodes.append(ev)
     for n in stack:
@@ -428,8 +446,14 @@ def _scheme_of(s: Section) -> str:
 _ANCHORS = {ARTICLE, DEC2, DEC3, DEC4, RECITALS}  # labels that identify a passage on their own
 
 
-def _cite_path(path: list[Section]) -> str:
-    """Root-to-leaf path -> citation: 第十二条, 第十条第4项, 二（三）, 1.2.3, 鉴于第2项."""
+def _inner(path: list[Section]) -> list[Section]:
+    return [x for x in path if _scheme_of(x) != ATTACHMENT]
+
+
+def _cite_path(path: list[Section], in_attachment: bool = False) -> str:
+    """Root-to-leaf path -> citation: 第十二条, 第十条第4项, 二（三）, 1.2.3, 鉴于第2项.
+
+    In an attachment a top-level 一、 reads 第一条, since 附件 + 一 would read as 附件一."""
     inner = [s for s in path if _scheme_of(s) not in _CHAPTER_LIKE | {ATTACHMENT}]
     if not inner:
         return path[-1].label if _scheme_of(path[-1]) != DEC1 else f"第{path[-1].label}条"
@@ -438,8 +462,9 @@ def _cite_path(path: list[Section]) -> str:
     anchor, tail = inner[at], inner[at + 1:]
     kind = schemes[at]
     # a top-level "1." in a contract without 第X条 is cited like an article: 第1条
-    article_like = kind in (ARTICLE, RECITALS) or (kind == NUM_DOT and at == 0)
-    cite = f"第{anchor.label}条" if kind == NUM_DOT and at == 0 else anchor.label
+    as_article = at == 0 and (kind == NUM_DOT or (kind == CN_DUN and in_attachment))
+    article_like = kind in (ARTICLE, RECITALS) or as_article
+    cite = f"第{anchor.label}条" if as_article else anchor.label
     for j, s in enumerate(tail):
         if article_like and j == 0:
             cite += f"第{s.label}项"  # 第十条第4项, 第七条第（2）项
@@ -448,6 +473,23 @@ def _cite_path(path: list[Section]) -> str:
         else:
             cite += s.label  # 二（三）1（2）, 1.2.3（1）
     return cite
+
+
+def _disambiguate(cites: list[str], paths: list[list[Section]]) -> list[str]:
+    """Contracts that restart 第一条 in every chapter: prefix the chapter (第二章第一条) where needed."""
+    region = [id(p[0]) if _scheme_of(p[0]) == ATTACHMENT else None for p in paths]
+    count: dict[tuple, int] = {}
+    for c, r in zip(cites, region):
+        count[(r, c)] = count.get((r, c), 0) + 1
+    own = {id(p[-1]): (r, c) for c, r, p in zip(cites, region, paths)}
+    out = []
+    for c, p in zip(cites, paths):
+        # the passage is ambiguous when it, or the article it sits in, shares its citation
+        if any(count[own[id(x)]] > 1 for x in p):
+            heads = "".join(x.label for x in p[:-1] if _scheme_of(x) in _HEADINGS)
+            c = heads + c if heads and not c.startswith(heads) else c
+        out.append(c)
+    return out
 
 
 @dataclass
@@ -473,15 +515,17 @@ def _index(sections: list[Section]) -> _Index:
             stack.pop()
         stack.append(s)
         paths.append(list(stack))
-    raw = [_cite_path([x for x in p if _scheme_of(x) != ATTACHMENT] or p) for p in paths]
+    raw = _disambiguate([_cite_path(_inner(p) or p) for p in paths], paths)
     body = {c for c, p in zip(raw, paths) if _scheme_of(p[0]) != ATTACHMENT}
     cites = []
     for c, p in zip(raw, paths):
         if _scheme_of(p[0]) == ATTACHMENT and len(p) > 1:
-            inner = [x for x in p[1:] if _scheme_of(x) not in _CHAPTER_LIKE]
-            # an attached agreement's own 第五条 is cited as such unless the body has a 第五条 too
-            if not (inner and _scheme_of(inner[0]) == ARTICLE and c not in body):
+            inner = _inner(p)
+            if not inner:
                 c = p[0].label
+            # an attached agreement's own 第五条 is cited as such unless the body has a 第五条 too
+            elif not (_scheme_of(inner[0]) == ARTICLE and c not in body):
+                c = p[0].label + _cite_path(inner, in_attachment=True)  # 附件二第1条, 附件一3.2
         cites.append(c)
     _cache = _Index(sections, len(sections), [s.start for s in sections], cites)
     return _cache
@@ -509,3 +553,15 @@ def display_label(s: Section) -> str:
     if scheme == NUM_DOT:
         return s.label + "."
     return s.label
+
+
+_WHOLE_ARTICLE = re.compile(rf"^(.*?第[^第]+条|鉴于|[{_CN}]+(?=（|\d|$))")
+
+
+def article_of(cite: str | None) -> str | None:
+    """The whole article a citation lies in, for 本条/前款: 第十条第4项 -> 第十条, 二（三）1 -> 二,
+    附件二第1条第（2）项 -> 附件二第1条, 鉴于第2项 -> 鉴于; 1.2.3 stays 1.2.3."""
+    if not cite:
+        return cite
+    m = _WHOLE_ARTICLE.match(cite)
+    return m.group(1) if m else cite

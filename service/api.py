@@ -366,18 +366,23 @@ def _openapi_with_bodies(app: FastAPI):
 async def _purge_loop(app: FastAPI) -> None:
     s: Settings = app.state.settings
     while True:
+        await asyncio.sleep(max(1.0, s.purge_interval_s))
         try:
-            n = await run_in_threadpool(app.state.store.purge, s.retention_days)
-            if n:
-                log.info(json.dumps({"event": "purge", "deleted": n}))
+            await run_in_threadpool(_purge, app)
         except Exception as exc:
             log.error("purge failed: %s", type(exc).__name__)
-        await asyncio.sleep(max(1.0, s.purge_interval_s))
+
+
+def _purge(app: FastAPI) -> None:
+    n = app.state.store.purge(app.state.settings.retention_days)
+    if n:
+        log.info(json.dumps({"event": "purge", "deleted": n}))
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     await run_in_threadpool(app.state.store.migrate)
+    await run_in_threadpool(_purge, app)
     app.state.pool.start()
     purger = asyncio.create_task(_purge_loop(app)) if app.state.settings.retention_days > 0 else None
     try:

@@ -42,7 +42,8 @@ def from_problem(p: Problem) -> JSONResponse:
 
 def internal_error(exc: BaseException) -> JSONResponse:
     # The message may quote the contract, so only the type and the stack go to the log.
-    log.error("unhandled %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+    frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+    log.error("unhandled %s at %s", type(exc).__name__, " <- ".join(reversed(frames[-8:])))
     return problem_response(500, "internal", TITLES[500], "服务器内部错误，已记录日志。请稍后重试或联系管理员。")
 
 

@@ -15,7 +15,7 @@ import zipfile
 import pytest
 
 import nlp
-from nlp.errors import CorruptDocument, EncryptedDocument, MissingTool, NeedsOCR, TooLarge
+from nlp.errors import CorruptDocument, EmptyDocument, EncryptedDocument, MissingTool, NeedsOCR, TooLarge
 from nlp.readers import layout, ocr, pdf as pdf_reader
 from nlp.readers.layout import Line
 
@@ -48,8 +48,8 @@ def expected():
     return nlp.read_document(pdflike.BASE_CONTRACT.read_bytes(), "base_contract.txt")
 
 
-def texts(doc) -> list[str]:
-    return [p.text for p in doc.paragraphs]
+def texts(doc) -> list[tuple[str, str]]:
+    return [(p.kind, p.text) for p in doc.paragraphs]
 
 
 def check_layout_clean(doc):
@@ -142,7 +142,7 @@ def test_mixed_pdf_ocrs_only_the_scanned_page(files, expected, tmp_path):
     assert doc.ocr_pages == list(range(2, doc.pages + 1))
     assert f"第2{'' if doc.pages == 2 else '–' + str(doc.pages)}页为扫描件，已OCR识别。" in doc.warnings
     # Page 1 came from the text layer, so what it holds is exact.
-    page1 = [p.text for p in doc.paragraphs if p.page == 1]
+    page1 = [(p.kind, p.text) for p in doc.paragraphs if p.page == 1]
     assert page1 == [p for p in texts(expected)[:len(page1)]]
 
 
@@ -152,6 +152,44 @@ def test_scan_without_tesseract_names_the_packages(files, monkeypatch):
     with pytest.raises(MissingTool) as err:
         nlp.read_document(files["scan"].read_bytes(), "scan.pdf")
     assert "tesseract-ocr" in err.value.message_zh and "tesseract-ocr-chi-sim" in err.value.message_en
+
+
+@needs_font
+@needs_ocr
+def test_undecodable_text_layer_is_ocred(files, monkeypatch):
+    """Subset fonts without a Unicode map extract as private-use characters; such pages are OCR'd."""
+    real = pdf_reader._page_lines
+
+    def garbled(page, number):
+        lines = real(page, number)
+        if number == 1:
+            for ln in lines:
+                ln.text = "".join(chr(0xE000 + ord(c) % 100) for c in ln.text)
+        return lines
+
+    monkeypatch.setattr(pdf_reader, "_page_lines", garbled)
+    doc = nlp.read_document(files["pdf"].read_bytes(), "garbled.pdf")
+    assert doc.ocr_pages == [1]
+    assert "第1页的文字层无法解码（字体缺少编码信息），已OCR识别。" in doc.warnings
+    assert not re.search("[\ue000-\uf8ff]", doc.text) and "第一条 定义" in doc.text
+
+
+@needs_font
+@needs_ocr
+def test_ocr_timeout_gives_a_clear_error(files):
+    with pytest.raises(EmptyDocument) as err:
+        pdf_reader.read(files["scan"].read_bytes(), ocr_timeout=0.001)
+    assert "OCR" in err.value.message_zh
+
+
+@needs_font
+def test_concurrent_reads_are_safe(files, expected):
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = files["pdf"].read_bytes()
+    with ThreadPoolExecutor(4) as pool:
+        docs = list(pool.map(lambda _: nlp.read_document(data, "contract.pdf"), range(8)))
+    assert all(texts(d) == texts(expected) for d in docs)
 
 
 @needs_font
@@ -168,6 +206,20 @@ def test_ofd_reads_like_the_txt(files, expected):
     assert texts(doc) == texts(expected)
     check_layout_clean(doc)
     check_pages(doc, doc.pages)
+
+
+def test_image_only_ofd_needs_ocr(files):
+    src = zipfile.ZipFile(files["ofd"])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for info in src.infolist():
+            body = src.read(info).decode("utf-8")
+            if info.filename.endswith("Content.xml"):
+                body = re.sub(r"<ofd:TextObject.*?</ofd:TextObject>", "", body)
+                body = body.replace("</ofd:Layer>", '<ofd:ImageObject ID="900" ResourceID="901" '
+                                    'Boundary="0 0 148 210" CTM="148 0 0 210 0 0"/></ofd:Layer>')
+            z.writestr(info.filename, body)
+    _fails_fast(buf.getvalue(), "scan.ofd", NeedsOCR)
 
 
 def _ofd_without(files, member: str) -> bytes:
@@ -239,16 +291,27 @@ def test_ofd_bad_xml(files, tmp_path):
 
 # ---------------------------------------------------------------------------------------- layout helpers
 
+S = layout.SOFT  # a gap between glyphs, which extractors and OCR report as a space
+
+
 @pytest.mark.parametrize("raw, clean", [
-    ("第 3 条 服务内容", "第3条 服务内容"),
-    ("在 30 日内完成", "在30日内完成"),
-    ("甲 方 应 当", "甲方应当"),
-    ("1. 档案数据：指", "1. 档案数据：指"),
-    ("附件 一 服务清单", "附件一 服务清单"),
-    ("符合 ISO 27001 标准", "符合ISO 27001标准"),
+    (f"第{S}3{S}条{S}服务内容", "第3条 服务内容"),
+    (f"在{S}30{S}日内完成", "在30日内完成"),
+    (f"甲{S}方{S}应{S}当", "甲方应当"),
+    (f"1.{S}档案数据：指", "1. 档案数据：指"),
+    (f"附件{S}一{S}服务清单", "附件一 服务清单"),
+    (f"符合{S}ISO{S}27001{S}标准", "符合ISO 27001标准"),
+    # Spaces that are characters in the file were typed by the author and stay.
+    ("日期：2025年  月  日", "日期：2025年  月  日"),
+    ("1 总则", "1 总则"),
 ])
 def test_clean_spaces(raw, clean):
     assert layout.clean_spaces(raw) == clean
+
+
+def test_ocr_punctuation_back_to_full_width():
+    assert ocr.fullwidth_punct(f"甲方{S}({S}档案部门{S}){S}:{S}海棠") == f"甲方{S}（{S}档案部门{S}）{S}：{S}海棠"
+    assert ocr.fullwidth_punct(f"1.{S}HT-2024:{S}A") == f"1.{S}HT-2024:{S}A"
 
 
 @pytest.mark.parametrize("text", ["- 3 -", "第3页", "第 3 页 共 10 页", "3/10", "12", "—7—", "Page 2 of 9"])
@@ -262,7 +325,7 @@ def test_not_page_numbers(text):
 
 
 def test_join_without_geometry_follows_punctuation_and_labels():
-    lines = [Line(t, 1) for t in ("乙方应在合同终止后", "30 日内删除数据；", "第二条 其他", "（一）甲方", "应当监督")]
+    lines = [Line(t, 1) for t in ("乙方应在合同终止后", f"30{S}日内删除数据；", "第二条 其他", "（一）甲方", "应当监督")]
     assert [b.text for b in layout.join_lines(lines)] == ["乙方应在合同终止后30日内删除数据；", "第二条 其他",
                                                           "（一）甲方应当监督"]
 

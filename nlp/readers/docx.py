@@ -16,13 +16,14 @@ from __future__ import annotations
 import io
 import re
 
-from ..errors import CorruptDocument, DocumentError, EncryptedDocument
+from ..errors import CorruptDocument, DocumentError, EncryptedDocument, UnsupportedType
 from ..model import Block, RawDocument
 from .sniff import open_zip
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _w(tag: str) -> str:
@@ -42,17 +43,23 @@ _SYMBOLS = {"F0A8": "☐", "F06F": "□", "F0FE": "☑", "F078": "☒", "F0FD": 
 
 
 def read(data: bytes) -> RawDocument:
-    root, numbering_root, styles_root = _open(data)
+    root, numbering_root, styles_root, chunks = _open(data)
     styles = _Styles(styles_root)
-    walker = _Walker(_Numbering(numbering_root, styles), styles, _page_mode(root))
+    walker = _Walker(_Numbering(numbering_root, styles), styles, _page_mode(root), chunks)
     body = root.find(_w("body"))
     if body is None:
+        if "purl.oclc.org/ooxml" in root.tag:
+            raise UnsupportedType("这是“Strict Open XML”格式的Word文档，请在Word中另存为普通 .docx 后上传。",
+                                  "This is a Strict Open XML Word document; save it as a regular .docx and upload that.")
         raise CorruptDocument("Word文档缺少正文部分，文件可能已损坏。", "The Word document has no body; it may be damaged.")
     walker.container(body)
     walker.flush()
     warnings = []
     if walker.tracked:
         warnings.append("文档含有未处理的修订痕迹，已按“接受全部修订”后的文本审查。")
+    if walker.unread_chunks:
+        warnings.append(f"文档嵌入了{walker.unread_chunks}段无法读取的外部格式内容（altChunk），"
+                        "其中的文字未审查；请在Word中打开并另存为 .docx 后重新上传。")
     return RawDocument(format="docx", blocks=walker.blocks, pages=walker.page, warnings=warnings)
 
 
@@ -74,9 +81,12 @@ def _open(data: bytes):
             return part.element if hasattr(part, "element") else parse_xml(part.blob)
 
         related = {rel.reltype: rel.target_part for rel in main.rels.values() if not rel.is_external}
+        chunks = {rid: (rel.target_part.content_type, rel.target_part.blob) for rid, rel in main.rels.items()
+                  if rel.reltype == RT.A_F_CHUNK and not rel.is_external}
         return (xml(main),
                 xml(related[RT.NUMBERING]) if RT.NUMBERING in related else None,
-                xml(related[RT.STYLES]) if RT.STYLES in related else None)
+                xml(related[RT.STYLES]) if RT.STYLES in related else None,
+                chunks)
     except DocumentError:
         raise
     except Exception as e:  # python-docx raises KeyError, ValueError, lxml and zip errors alike
@@ -104,6 +114,8 @@ class _Styles:
     def __init__(self, root):
         self.styles: dict[str, object] = {}
         self.default_para: str | None = None
+        self._kinds: dict[str | None, str] = {}
+        self._num: dict[str | None, tuple[str | None, str | None]] = {}
         if root is None:
             return
         for st in root.iter(_w("style")):
@@ -113,13 +125,29 @@ class _Styles:
                 if st.get(_w("type")) == "paragraph" and st.get(_w("default")) in ("1", "true", "on"):
                     self.default_para = sid
 
+        self._kinds: dict[str | None, str] = {}
+        self._num: dict[str | None, tuple[str | None, str | None]] = {}
+
     def name(self, sid: str | None) -> str:
         st = self.styles.get(sid or "")
         n = st.find(_w("name")) if st is not None else None
         return (n.get(VAL) or "") if n is not None else ""
 
+    def kind(self, sid: str | None) -> str:
+        """toc | heading | paragraph, for a paragraph style (memoised: asked once per paragraph)."""
+        if sid not in self._kinds:
+            name = self.name(sid)
+            self._kinds[sid] = ("toc" if _is_toc_style(sid, name) else
+                                "heading" if _is_heading(name) else "paragraph")
+        return self._kinds[sid]
+
     def num_pr(self, sid: str | None) -> tuple[str | None, str | None]:
         """(numId, ilvl) a paragraph style gives, following basedOn."""
+        if sid not in self._num:
+            self._num[sid] = self._num_pr(sid)
+        return self._num[sid]
+
+    def _num_pr(self, sid: str | None) -> tuple[str | None, str | None]:
         seen = set()
         while sid and sid not in seen and sid in self.styles:
             seen.add(sid)
@@ -250,7 +278,10 @@ class _Numbering:
             fmt = "decimal" if level.legal and lv is not None and lv.fmt != "none" else (lv.fmt if lv else "decimal")
             return format_number(n, fmt)
 
-        return re.sub(r"%([1-9])", sub, level.text).strip() or None
+        return _PLACEHOLDER.sub(sub, level.text).strip() or None
+
+
+_PLACEHOLDER = re.compile(r"%([1-9])")
 
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -341,7 +372,8 @@ def format_number(n: int, fmt: str) -> str:
 # --- the body walk ---------------------------------------------------------------------------------
 
 class _Walker:
-    def __init__(self, numbering: _Numbering, styles: _Styles, page_mode: str | None):
+    def __init__(self, numbering: _Numbering, styles: _Styles, page_mode: str | None,
+                 chunks: dict[str, tuple[str, bytes]] | None = None):
         self.numbering = numbering
         self.styles = styles
         self.mode = page_mode
@@ -352,6 +384,8 @@ class _Walker:
         self.carry_page: int | None = None
         self.text_page: int | None = None  # page of the current paragraph's first character
         self.tracked = False
+        self.chunks = chunks or {}
+        self.unread_chunks = 0
         self.started = False
 
     def container(self, el) -> None:
@@ -376,6 +410,9 @@ class _Walker:
             elif tag in (INS, MOVETO, _w("customXml"), _w("smartTag")):
                 self.tracked = self.tracked or tag in (INS, MOVETO)
                 self.container(child)
+            elif tag == _w("altChunk"):
+                self.flush()
+                self.alt_chunk(child.get(f"{{{R_NS}}}id"))
 
     def flush(self) -> None:
         for text in self.carry:
@@ -386,7 +423,8 @@ class _Walker:
     def paragraph(self, p) -> None:
         ppr = p.find(PPR)
         style = _val(ppr, "pStyle") or self.styles.default_para
-        if _is_toc_style(style, self.styles.name(style)):
+        kind = self.styles.kind(style)
+        if kind == "toc":
             return
         if ppr is not None and self.mode == "explicit" and self.started and _on(ppr.find(_w("pageBreakBefore"))):
             self.page += 1
@@ -408,7 +446,6 @@ class _Walker:
             page = self.carry_page if self.carry_page is not None else page
             self.carry = []
         label = self._label(ppr, style)
-        kind = "heading" if _is_heading(self.styles.name(style)) else "paragraph"
         for i, text in enumerate(segments):
             if i == 0 and label:
                 self.blocks.append(Block(text=text, page=page, kind=kind, label=label))
@@ -474,7 +511,8 @@ class _Walker:
             elif tag in (_w("br"), _w("cr")):
                 if child.get(_w("type")) == "page" and self.mode == "explicit":
                     self.page += 1
-                segments.append("")
+                if segments[-1].strip():  # a break before any text must not leave the label on an empty line
+                    segments.append("")
             elif tag == _w("lastRenderedPageBreak"):
                 if self.mode == "rendered":
                     self.page += 1
@@ -484,6 +522,22 @@ class _Walker:
                 self.text(_SYMBOLS.get((child.get(_w("char")) or "").upper(), ""), segments)
             elif tag in (_w("drawing"), _w("pict"), _w("object"), ALTERNATE):
                 boxes.extend(_text_boxes(child))
+
+    def alt_chunk(self, rid: str | None) -> None:
+        """HTML or plain text that some OA systems splice in as a separate part; Word renders it inline."""
+        content_type, blob = self.chunks.get(rid or "", ("", b""))
+        if "html" in content_type:
+            blocks = _html_blocks(blob)
+        elif content_type.startswith("text/plain"):
+            from .text import decode_text
+
+            blocks = [Block(text=ln) for ln in decode_text(blob).splitlines() if ln.strip()]
+        else:  # RTF, MHT or a nested docx: would need a converter
+            self.unread_chunks += 1
+            return
+        for block in blocks:
+            block.page = self.page
+        self.blocks.extend(blocks)
 
     def table(self, tbl) -> None:
         for tr in _rows(tbl):
@@ -510,6 +564,39 @@ class _Walker:
         inner, self.blocks = self.blocks, outer
         text = " ".join(" ".join(filter(None, (b.label, b.text.strip()))) for b in inner).strip()
         return text, (inner[0].page if inner else None)
+
+
+_HTML_BLOCK = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div")
+
+
+def _html_blocks(blob: bytes) -> list[Block]:
+    import codecs
+
+    import lxml.html
+
+    from .text import decode_text
+
+    declared = re.search(rb"""charset\s*=\s*["']?([\w.:-]+)""", blob[:4096], re.I)
+    try:  # lxml would take a page without a charset for Latin-1
+        codec = codecs.lookup(declared.group(1).decode("ascii")).name if declared else None
+        codec = "gb18030" if codec in ("gb2312", "gbk") else codec  # pages say gb2312 and mean GBK
+        html = blob.decode(codec, "replace") if codec else decode_text(blob)
+        root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", html))
+    except (LookupError, DocumentError, ValueError, lxml.etree.ParserError):
+        return []
+    blocks = []
+    for el in root.iter(*_HTML_BLOCK, "tr"):
+        if next(el.iterancestors("tr", "head", "script", "style"), None) is not None:
+            continue  # inside a row (read with the row) or not displayed
+        if el.tag == "tr":
+            cells = [" ".join(td.text_content().split()) for td in el if td.tag in ("td", "th")]
+            if any(cells):
+                blocks.append(Block(text="｜".join(cells), kind="table_row"))
+        elif next(el.iterdescendants(*_HTML_BLOCK, "table"), None) is None:  # wrappers yield their children
+            text = " ".join(el.text_content().split())
+            if text:
+                blocks.append(Block(text=text))
+    return blocks
 
 
 def _rows(tbl):

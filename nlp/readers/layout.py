@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..model import Block
@@ -17,8 +18,19 @@ from ..model import Block
 # CJK ideographs, CJK and full-width punctuation, kana. The ideographic space (U+3000) is left out:
 # it is whitespace, not text.
 CJK = "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_WS = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a]+")
-_SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
+# Readers tell apart a space character that is in the file (the author typed it: keep it) from a
+# gap between glyphs, which they mark SOFT: extractors and OCR turn such gaps into spaces
+# ('第 3 条', '30 日内', '甲 方') that the author never typed. A gap wider than CELL_GAP characters
+# is marked CELL instead: table cells, or the halves of a signature block; blocks join cells with
+# '｜' as the Word and text readers do.
+SOFT = "\x1f"
+CELL = "\t"
+CELL_GAP = 2.0
+_SOFT_RUN = re.compile(f"{SOFT}+")
+_SOFT_NEAR = re.compile(rf"(?<=[{CJK} ]){SOFT}|{SOFT}(?=[{CJK} ])")
+# What a typesetter moves to the next line whole: a Latin word or number (with what sticks to it),
+# or an opening bracket or quote with the character after it.
+_FIRST_UNIT = re.compile(r"[A-Za-z0-9¥$][A-Za-z0-9.,:/%\-—–_@]*|[（(《“‘「『【〔][^ ]")
 # Sentence-final punctuation, optionally followed by closing quotes or brackets.
 _FINAL = re.compile(r"[。；：！？;:!?][”’」』）)】]*$")
 
@@ -36,6 +48,16 @@ _LABEL = re.compile("|".join((
     r"[（(]\d{1,2}[）)]",
     r"[①-⑳]",
 )))
+
+
+# Headings: never a continuation, even in a layout that marks paragraphs by indentation.
+_STRONG = re.compile(rf"第[{_CN}\d]+(?:条|章|节|编|部分)|附[件表录]|[{_CN}]{{1,3}}、")
+
+
+# '5 安全与保密': a heading numbered by a bare number, whose space pdfium may report as a gap. Units
+# keep '30 日内' (a wrapped line's start) from looking like one.
+_BARE_HEADING = re.compile(rf"^(\d{{1,2}}){SOFT}(?![%％‰万亿千百元倍年月日天周小时分钟秒个条款项版折])"
+                           rf"(?=[\u4e00-\u9fff][^。；，,;：:{SOFT}]{{0,24}}$)")
 
 
 def label_of(text: str) -> str | None:
@@ -71,35 +93,37 @@ class Line:
 
 
 def clean_spaces(text: str) -> str:
-    """Drop the spaces extractors and OCR put around Chinese ('第 3 条', '30 日内', '甲 方').
+    """Resolve SOFT gaps: dropped next to Chinese, a space between Latin words or digits.
 
-    A space right after a structural label ('第一条 定义', '1. 定义') is kept: it is part of how the
-    source was written and the label stays readable.
+    A gap right after a structural label ('第一条 定义', '1. 定义') stays a space: that is how such
+    headings are written, and the label stays readable.
     """
-    text = _WS.sub(" ", text).strip()
-    squeezed = _SPACE_NEAR_CJK.sub("", text)
-    label = label_of(squeezed)
-    if not label:
-        return squeezed
-    # Walk the spaced original past the label's characters to see whether a space followed it.
-    i = n = 0
-    while n < len(label) and i < len(text):
-        if text[i] != " ":
-            n += 1
-        i += 1
-    rest = squeezed[len(label):]
-    if i < len(text) and text[i] == " " and rest and not rest.startswith(" "):
-        return f"{label} {rest}"
-    return squeezed
+    text = _SOFT_RUN.sub(SOFT, text).strip(" " + SOFT)
+    squeezed = _SOFT_NEAR.sub("", text)
+    label = label_of(squeezed.replace(SOFT, " "))
+    if label:
+        # Walk the original past the label's characters to see whether a gap followed it.
+        i = n = 0
+        while n < len(label) and i < len(text):
+            if text[i] not in (" ", SOFT):
+                n += 1
+            i += 1
+        rest = squeezed[len(label):]
+        if (i < len(text) and text[i] == SOFT and rest and rest[0] not in (" ", SOFT)
+                and not unicodedata.category(rest[0]).startswith("P")):
+            squeezed = f"{label}{SOFT}{rest}"
+    elif _BARE_HEADING.match(text):
+        squeezed = _BARE_HEADING.sub(r"\1 ", text, count=1)
+    return squeezed.replace(SOFT, " ")
 
 
 def is_page_number(text: str) -> bool:
-    t = text.replace(" ", "")
+    t = text.replace(" ", "").replace(SOFT, "")
     return any(rx.match(t) for rx in _PAGE_NUMBER)
 
 
 def _running_key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.replace(" ", ""))
+    return re.sub(r"\d+", "#", text.replace(" ", "").replace(SOFT, ""))
 
 
 def remove_running(pages: list[list[Line]], edge_lines: int = 2) -> list[list[Line]]:
@@ -196,18 +220,26 @@ def _geometry(lines: list[Line]) -> _Geometry | None:
     geo = [ln for ln in lines if ln.has_geometry and len(ln.text) >= 2]
     if len(geo) < 3:
         return None
-    right = _percentile([ln.x1 for ln in geo], 0.95)
+    right = _percentile([ln.x1 for ln in geo], 0.9)
     left = _percentile([ln.x0 for ln in geo], 0.05)
     g = _Geometry(right=right, left=left, indents=False)
     # Lines after a line that clearly ends a paragraph start one; do most of them start indented?
-    starts = [b for a, b in zip(geo, geo[1:]) if not _is_full(a, g) and not _centred(b, g)]
+    starts = [b for a, b in zip(geo, geo[1:])
+              if not _is_full(a, g) and not _centred(b, g) and not _STRONG.match(label_of(b.text) or "")]
     indented = [b for b in starts if _is_indented(b, g)]
     g.indents = len(starts) >= 3 and len(indented) >= 0.6 * len(starts)
     return g
 
 
-def _is_full(line: Line, g: _Geometry) -> bool:
-    return line.x1 >= g.right - 1.5 * line.size
+def _is_full(line: Line, g: _Geometry, nxt: Line | None = None) -> bool:
+    """Does the line reach the right margin — or stop short only because the next line's first
+    word (a number, a Latin word, an opening bracket with its character) did not fit?"""
+    room = 1.5
+    if nxt is not None:
+        m = _FIRST_UNIT.match(nxt.text)
+        if m:
+            room = max(room, 0.6 * len(m.group()) + 0.5)
+    return line.x1 >= g.right - room * line.size
 
 
 def _is_indented(line: Line, g: _Geometry) -> bool:
@@ -219,18 +251,18 @@ def _centred(line: Line, g: _Geometry) -> bool:
 
 
 def _continues(prev: Line, nxt: Line, g: _Geometry | None) -> bool:
-    if label_of(nxt.text):
-        return False
+    label = label_of(nxt.text)
     geo = g is not None and prev.has_geometry and nxt.has_geometry
-    if _FINAL.search(prev.text):
-        # A sentence may end exactly at the right margin with the paragraph going on; only a layout
-        # that marks paragraph starts by indentation can tell.
-        return bool(geo and g.indents and _is_full(prev, g) and not _is_indented(nxt, g))
-    if not geo:
-        return True
-    if not _is_full(prev, g):
+    if geo and g.indents:
+        # This layout marks paragraph starts by indentation, a surer sign than a weak label, which may
+        # be an inline enumeration wrapped to the start of a line ('…；（2）…'); and a sentence may end
+        # exactly at the right margin with the paragraph going on.
+        if label and _STRONG.match(label):
+            return False
+        return _is_full(prev, g, nxt) and not _is_indented(nxt, g)
+    if label or _FINAL.search(prev.text):
         return False
-    return not (g.indents and _is_indented(nxt, g))
+    return _is_full(prev, g, nxt) if geo else True
 
 
 def _join(a: str, b: str) -> str:
@@ -241,18 +273,27 @@ def _join(a: str, b: str) -> str:
 
 
 def join_lines(lines: list[Line], kind: str = "paragraph") -> list[Block]:
-    """Re-join wrapped lines into paragraph blocks; each block keeps the page it starts on."""
+    """Re-join wrapped lines into paragraph blocks; each block keeps the page it starts on.
+    A line of cells is a table row of its own and never joined."""
     lines = [ln for ln in lines if ln.text.strip()]
+    rows: set[int] = set()
     for ln in lines:
-        ln.text = clean_spaces(ln.text)
-    g = _geometry(lines)
+        if CELL in ln.text:
+            ln.text = "｜".join(c for c in (clean_spaces(c) for c in ln.text.split(CELL)) if c)
+            rows.add(id(ln))
+        else:
+            ln.text = clean_spaces(ln.text)
+            if "｜" in ln.text:
+                rows.add(id(ln))
+    g = _geometry([ln for ln in lines if id(ln) not in rows])
     blocks: list[Block] = []
     prev: Line | None = None
     for ln in lines:
-        if prev is not None and _continues(prev, ln, g):
+        row = id(ln) in rows
+        if prev is not None and not row and id(prev) not in rows and _continues(prev, ln, g):
             blocks[-1].text = _join(blocks[-1].text, ln.text)
         else:
-            blocks.append(Block(text=ln.text, page=ln.page, kind=kind))
+            blocks.append(Block(text=ln.text, page=ln.page, kind="table_row" if row else kind))
         prev = ln
     return blocks
 

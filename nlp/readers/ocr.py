@@ -7,6 +7,7 @@ OMP_THREAD_LIMIT=1: its own OpenMP threads only fight the page-level parallelism
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -17,7 +18,7 @@ import shutil
 import subprocess
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from .layout import CJK, Line, clean_spaces
+from .layout import CELL, CELL_GAP, CJK, SOFT, Line
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +60,35 @@ def workers() -> int:
 
 
 def ocr_pdf_pages(data: bytes, pages: list[int], timeout: float = PAGE_TIMEOUT,
-                  max_workers: int | None = None) -> dict[int, list[Line]]:
-    """OCR the given 1-based pages of a PDF; a page that fails or times out maps to []."""
+                  max_workers: int | None = None, lock=None) -> dict[int, list[Line]]:
+    """OCR the given 1-based pages of a PDF; a page that fails or times out maps to [].
+
+    `lock` guards every pdfium call (pdfium is not thread-safe); it is released while Tesseract
+    runs, so other documents can be read meanwhile.
+    """
     import pypdfium2 as pdfium
 
-    results: dict[int, list[Line]] = {}
+    results: dict[int, str] = {}
     if not pages:
-        return results
+        return {}
+    lock = lock or contextlib.nullcontext()
     n_workers = max_workers or workers()
-    pdf = pdfium.PdfDocument(data)
+    with lock:
+        pdf = pdfium.PdfDocument(data)
     try:
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
             running: dict[Future, int] = {}
             for number in pages:
                 while len(running) >= 2 * n_workers:
                     _collect(running, results, wait(running, return_when=FIRST_COMPLETED).done)
-                image, width, height = _render(pdf[number - 1])
+                with lock:
+                    image, width, height = _render(pdf[number - 1])
                 running[pool.submit(_tesseract, image, timeout)] = number
                 del image
             _collect(running, results, wait(running).done)
     finally:
-        pdf.close()
+        with lock:
+            pdf.close()
     return {p: _lines(results.get(p, ""), p) for p in pages}
 
 
@@ -133,17 +142,33 @@ def _tesseract(image: bytes, timeout: float) -> str:
 
 
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！", "|": "｜"}
-_HALF_PUNCT = re.compile(rf"(?<=[{CJK}])[,:;()?!|]|[,:;()?!|](?=[{CJK}])")
+_IS_CJK = re.compile(f"[{CJK}]")
 
 
 def fullwidth_punct(text: str) -> str:
     """chi_sim reads Chinese punctuation as ASCII ('甲方(档案部门) :'); put it back where it touches
-    Chinese, so '1.' and 'HT-2024' stay as they are."""
-    text = clean_spaces(text)
-    text = _HALF_PUNCT.sub(lambda m: _HALF_TO_FULL[m.group()], text)
-    # '(档案部门)' only touches Chinese on one side per bracket; a second pass catches ') :' chains.
-    text = clean_spaces(text)
-    return clean_spaces(_HALF_PUNCT.sub(lambda m: _HALF_TO_FULL[m.group()], text))
+    Chinese (gaps ignored), so '1.' and 'HT-2024' stay as they are."""
+    chars = list(text)
+    idx = [i for i, c in enumerate(chars) if c != SOFT]
+    # Two passes: in '门) :海' the ')' makes the ':' touch Chinese only once it is converted.
+    for order in (idx, idx[::-1]):
+        for n, i in enumerate(order):
+            if chars[i] not in _HALF_TO_FULL:
+                continue
+            near = [chars[order[m]] for m in (n - 1, n + 1) if 0 <= m < len(order)]
+            if any(_IS_CJK.match(c) for c in near):
+                chars[i] = _HALF_TO_FULL[chars[i]]
+    return "".join(chars)
+
+
+def _words_to_text(words: list[tuple[int, int, str]], height: int) -> str:
+    cells, cur = [], [words[0][2]]
+    for (_, end, _), (start, _, word) in zip(words, words[1:]):
+        if start - end > CELL_GAP * height:
+            cells.append(cur)
+            cur = []
+        cur.append(word)
+    return CELL.join(fullwidth_punct(SOFT.join(c)) for c in cells + [cur])
 
 
 def _lines(tsv: str, page: int) -> list[Line]:
@@ -167,7 +192,7 @@ def _lines(tsv: str, page: int) -> list[Line]:
         elif level == "5" and row[11].strip():
             entry = lines.get(tuple(row[2:5]))
             if entry is not None:
-                entry["words"].append(row[11].strip())
+                entry["words"].append((left, left + width, row[11].strip()))
     if not page_w or not page_h:
         return []
     out: list[Line] = []
@@ -175,6 +200,6 @@ def _lines(tsv: str, page: int) -> list[Line]:
         if not entry["words"]:
             continue
         left, top, width, height = entry["box"]
-        out.append(Line(text=fullwidth_punct(" ".join(entry["words"])), page=page, x0=left / page_w, x1=(left + width) / page_w,
+        out.append(Line(text=_words_to_text(entry["words"], height), page=page, x0=left / page_w, x1=(left + width) / page_w,
                         top=top / page_h, size=height / page_w))
     return out

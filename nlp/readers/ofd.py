@@ -15,7 +15,7 @@ import zlib
 
 from ..errors import CorruptDocument, EncryptedDocument, NeedsOCR, TooLarge
 from ..model import RawDocument
-from .layout import CJK, Line, join_lines, remove_running
+from .layout import CELL, CELL_GAP, CJK, SOFT, Line, join_lines, remove_running
 from .sniff import open_zip
 
 MAX_PAGES = 2000
@@ -162,9 +162,13 @@ def _page_lines(content, number: int, box: tuple[float, float] | None) -> list[L
         row.sort(key=lambda c: c[0])
         parts = [row[0][4]]
         for prev, ch in zip(row, row[1:]):
-            # A gap wider than half a character is a space the producer left out of the text.
-            if ch[0] - (prev[0] + prev[2]) > 0.5 * ch[3] and not parts[-1].endswith(" "):
-                parts.append(" ")
+            # Producers leave spaces out and position the next glyph instead: such a gap is SOFT (a
+            # word space, or Word's spacing between Chinese and digits), or CELL when column-wide.
+            gap = ch[0] - (prev[0] + prev[2])
+            if gap > CELL_GAP * ch[3]:
+                parts.append(CELL)
+            elif gap > 0.3 * ch[3]:
+                parts.append(SOFT)
             parts.append(ch[4])
         text = "".join(parts).strip()
         if not text:

@@ -7,11 +7,13 @@ detection in layout.py need, and keeps a 60-page contract around a tenth of a se
 from __future__ import annotations
 
 import logging
+import re
+import threading
 
-from ..errors import CorruptDocument, EncryptedDocument, MissingTool, NeedsOCR, TooLarge
+from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, MissingTool, NeedsOCR, TooLarge
 from ..model import RawDocument
 from . import ocr
-from .layout import Line, join_lines, page_list, remove_running
+from .layout import CELL, CELL_GAP, SOFT, Line, join_lines, page_list, remove_running
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +22,30 @@ MAX_OCR_PAGES = 200
 # A page with fewer visible characters than this and an image on it is taken for a scan (scanners
 # often stamp a page number or a few garbage glyphs onto the image).
 MIN_TEXT_CHARS = 8
+# So many vector paths and no text: text printed "as outlines", which only OCR can read.
+OUTLINE_PATHS = 200
+# pdfium is not thread-safe, even across documents; the web service and batch runs read in threads.
+PDFIUM_LOCK = threading.RLock()
+# Private-use and replacement characters: what a font without a usable Unicode mapping extracts to.
+_GARBLED = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+SCANNED, GARBLED = "scanned", "garbled"
 
 
 def read(data: bytes, *, max_pages: int = MAX_PAGES, max_ocr_pages: int = MAX_OCR_PAGES,
          ocr_timeout: float = ocr.PAGE_TIMEOUT) -> RawDocument:
+    with PDFIUM_LOCK:
+        n, pages, need_ocr = _extract(data, max_pages)
+    warnings: list[str] = []
+    if b"%%EOF" not in data.rstrip(b"\0\r\n\t ")[-1024:]:
+        warnings.append("PDF文件结尾不完整（可能下载或传输中断），内容可能缺失。")
+    ocr_done = _ocr(data, need_ocr, pages, max_ocr_pages, ocr_timeout, warnings)
+    flat = [ln for lines in remove_running(pages) for ln in lines]
+    return RawDocument(format="pdf", blocks=join_lines(flat), pages=n, ocr_pages=ocr_done, warnings=warnings)
+
+
+def _extract(data: bytes, max_pages: int) -> tuple[int, list[list[Line]], dict[int, str]]:
+    """Lines of every page, and the pages that need OCR with the reason."""
     import pypdfium2 as pdfium
 
     pdf = _open(pdfium, data)
@@ -35,28 +57,25 @@ def read(data: bytes, *, max_pages: int = MAX_PAGES, max_ocr_pages: int = MAX_OC
         if n == 0:
             raise CorruptDocument("PDF中没有页面。", "The PDF has no pages.")
         pages: list[list[Line]] = []
-        scanned: list[int] = []
+        need_ocr: dict[int, str] = {}
         for i in range(n):
             try:
                 page = pdf[i]
             except pdfium.PdfiumError as e:
                 raise CorruptDocument(f"PDF第{i + 1}页已损坏。", f"Page {i + 1} of the PDF is damaged.") from e
-            lines = _page_lines(page, i + 1)
-            if sum(len(ln.text.strip()) for ln in lines) < MIN_TEXT_CHARS and _has_image(pdfium, page):
-                scanned.append(i + 1)
-                lines = []
+            try:
+                lines = _page_lines(page, i + 1)
+                chars = "".join(ln.text for ln in lines).replace(" ", "")
+                if len(chars) < MIN_TEXT_CHARS and _drawn_not_typed(pdfium, page):
+                    need_ocr[i + 1], lines = SCANNED, []
+                elif chars and len(_GARBLED.findall(chars)) >= 0.3 * len(chars):
+                    need_ocr[i + 1], lines = GARBLED, []
+            finally:
+                page.close()
             pages.append(lines)
-            page.close()
+        return n, pages, need_ocr
     finally:
         pdf.close()
-
-    warnings: list[str] = []
-    if b"%%EOF" not in data.rstrip(b"\0\r\n\t ")[-1024:]:
-        warnings.append("PDF文件结尾不完整（可能下载或传输中断），内容可能缺失。")
-    ocr_done = _ocr(data, scanned, pages, max_ocr_pages, ocr_timeout, warnings)
-
-    flat = [ln for lines in remove_running(pages) for ln in lines]
-    return RawDocument(format="pdf", blocks=join_lines(flat), pages=n, ocr_pages=ocr_done, warnings=warnings)
 
 
 def _open(pdfium, data: bytes):
@@ -97,11 +116,31 @@ def _page_lines(page, number: int) -> list[Line]:
             if a is None or b is None:
                 lines.append(Line(text=stripped, page=number))
                 continue
+            size = max(a[3] - a[1], 1.0)
+            if " " in stripped:
+                stripped = _mark_gaps(raw, textpage, part, start, size).strip()
             lines.append(Line(text=stripped, page=number, x0=a[0] / width, x1=b[2] / width,
-                              top=1 - max(a[3], b[3]) / height, size=max(a[3] - a[1], 1.0) / width))
+                              top=1 - max(a[3], b[3]) / height, size=size / width))
         return lines
     finally:
         textpage.close()
+
+
+def _mark_gaps(raw, textpage, part: str, start: int, size: float) -> str:
+    """Spaces pdfium generated for a gap between glyphs become SOFT, or CELL when the gap is as wide
+    as a table column's; space characters that are in the file stay."""
+    out = list(part)
+    for k, ch in enumerate(part):
+        if ch != " " or k == 0 or k == len(part) - 1:
+            continue
+        ci = raw.FPDFText_GetCharIndexFromTextIndex(textpage, start + k)
+        if ci < 0 or raw.FPDFText_IsGenerated(textpage, ci) != 1:
+            continue
+        a = _box(raw, textpage, start + k - 1)
+        b = _box(raw, textpage, start + k + 1)
+        wide = a is not None and b is not None and b[0] - a[2] > CELL_GAP * size
+        out[k] = CELL if wide else SOFT
+    return "".join(out)
 
 
 def _box(raw, textpage, text_index: int) -> tuple[float, float, float, float] | None:
@@ -116,14 +155,24 @@ def _box(raw, textpage, text_index: int) -> tuple[float, float, float, float] | 
     return rect.left, rect.bottom, rect.right, rect.top
 
 
-def _has_image(pdfium, page) -> bool:
-    return any(True for _ in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3))
+def _drawn_not_typed(pdfium, page) -> bool:
+    """An image (a scan) or a mass of vector paths (text converted to outlines) instead of text."""
+    paths = 0
+    for obj in page.get_objects(max_depth=3):
+        if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if obj.type == pdfium.raw.FPDF_PAGEOBJ_PATH:
+            paths += 1
+            if paths >= OUTLINE_PATHS:
+                return True
+    return False
 
 
-def _ocr(data: bytes, scanned: list[int], pages: list[list[Line]], limit: int, timeout: float,
+def _ocr(data: bytes, need: dict[int, str], pages: list[list[Line]], limit: int, timeout: float,
          warnings: list[str]) -> list[int]:
-    if not scanned:
+    if not need:
         return []
+    todo_all = sorted(need)
     has_text = any(pages)
     ok, why = ocr.available()
     if not ok:
@@ -132,21 +181,28 @@ def _ocr(data: bytes, scanned: list[int], pages: list[list[Line]], limit: int, t
                 f"PDF为扫描件，没有文字层，需要OCR识别，但{why}。请安装 Debian 软件包 tesseract-ocr 和 tesseract-ocr-chi-sim。",
                 f"The PDF is a scan without a text layer and needs OCR, but {ocr.why_en(why)}. "
                 "Install the Debian packages tesseract-ocr and tesseract-ocr-chi-sim.")
-        warnings.append(f"第{page_list(scanned)}页为扫描件，但{why}，这些页未识别。")
+        warnings.append(f"第{page_list(todo_all)}页没有可用的文字层，需要OCR识别，但{why}，这些页未读取。")
         return []
-    todo, skipped = scanned[:max(limit, 0)], scanned[max(limit, 0):]
+    todo, skipped = todo_all[:max(limit, 0)], todo_all[max(limit, 0):]
     if not todo and not has_text:
-        raise NeedsOCR(f"PDF为扫描件，共{len(scanned)}页需OCR识别，超过上限（{limit}页）。",
-                       f"The PDF is a scan: {len(scanned)} pages need OCR, more than the limit of {limit}.")
+        raise NeedsOCR(f"PDF为扫描件，共{len(todo_all)}页需OCR识别，超过上限（{limit}页）。",
+                       f"The PDF is a scan: {len(todo_all)} pages need OCR, more than the limit of {limit}.")
     if skipped:
-        warnings.append(f"扫描页超过OCR上限（{limit}页），第{page_list(skipped)}页未识别。")
-    results = ocr.ocr_pdf_pages(data, todo, timeout=timeout)
+        warnings.append(f"需OCR的页数超过上限（{limit}页），第{page_list(skipped)}页未识别。")
+    results = ocr.ocr_pdf_pages(data, todo, timeout=timeout, lock=PDFIUM_LOCK)
     done = [p for p in todo if results.get(p)]
     for p in done:
         pages[p - 1] = results[p]
-    if done:
-        warnings.append(f"第{page_list(done)}页为扫描件，已OCR识别。")
+    scanned = [p for p in done if need[p] == SCANNED]
+    garbled = [p for p in done if need[p] == GARBLED]
+    if scanned:
+        warnings.append(f"第{page_list(scanned)}页为扫描件，已OCR识别。")
+    if garbled:
+        warnings.append(f"第{page_list(garbled)}页的文字层无法解码（字体缺少编码信息），已OCR识别。")
     failed = [p for p in todo if not results.get(p)]
     if failed:
-        warnings.append(f"第{page_list(failed)}页为扫描件，OCR未识别出文字（或超时）。")
+        warnings.append(f"第{page_list(failed)}页OCR未识别出文字（或超时）。")
+    if not any(pages):
+        raise EmptyDocument("PDF为扫描件，OCR未能识别出文字（图像可能过于模糊，或识别超时）。",
+                            "The PDF is a scan and OCR found no text (the images may be too blurred, or OCR timed out).")
     return done

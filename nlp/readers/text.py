@@ -20,27 +20,23 @@ def candidates(sample: bytes) -> list[tuple[str, int]]:
     for bom, enc in _BOMS:
         if sample.startswith(bom):
             return [(enc, len(bom))]
-    out = []
-    utf16 = _utf16_by_nuls(sample)
-    if utf16:
-        # NULs never occur in UTF-8 or GBK prose, but every ASCII character (digits, newlines) in UTF-16
-        # brings one, always on the same side of its code unit.
-        out.append((utf16, 0))
-    out += [("utf-8", 0), ("gb18030", 0)]
-    return out
+    utf16 = _utf16_without_bom(sample)
+    return ([(utf16, 0)] if utf16 else []) + [("utf-8", 0), ("gb18030", 0)]
 
 
-def _utf16_by_nuls(sample: bytes) -> str | None:
-    even = sample[0::2].count(0)
-    odd = sample[1::2].count(0)
-    nuls = even + odd
-    if nuls == 0:
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """NULs never occur in UTF-8 or GBK prose, but every ASCII character (newline, space, digit) in
+    UTF-16 brings one as the high byte of its code unit. The byte order that explains most NULs that
+    way wins; stray NULs in other text sit beside non-ASCII bytes and explain nothing."""
+    nuls = sample.count(0)
+    if not nuls:
         return None
-    if odd >= 0.8 * nuls:
-        return "utf-16-le"
-    if even >= 0.8 * nuls:
-        return "utf-16-be"
-    return None
+    n = len(sample) - len(sample) % 2
+    lo, hi = sample[0:n:2], sample[1:n:2]
+    le = sum(1 for a, b in zip(lo, hi) if b == 0 and a < 0x80)
+    be = sum(1 for a, b in zip(lo, hi) if a == 0 and b < 0x80)
+    enc, count = ("utf-16-le", le) if le >= be else ("utf-16-be", be)
+    return enc if count and count >= nuls / 2 else None
 
 
 def sample_text(sample: bytes, complete: bool = False) -> str | None:

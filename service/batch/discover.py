@@ -56,8 +56,7 @@ def _read(path: str) -> tuple[str, bytes, int]:
 
 
 def classify(data: bytes) -> tuple[str | None, tuple[str, str] | None]:
-    """-> (kind, None) when readable, (None, error) when the sniffer refuses it, (None, None) when
-    the content is simply not a kind we read."""
+    """-> (kind, None) when readable, else (None, (code, Chinese message))."""
     from nlp import DocumentError
     from nlp.readers.sniff import sniff
 
@@ -70,7 +69,18 @@ def classify(data: bytes) -> tuple[str | None, tuple[str, str] | None]:
         return None, (exc.code, exc.message_zh)
     except Exception as exc:  # a sniffer bug on one file must not end discovery
         return None, ("unreadable", f"无法识别文件类型：{type(exc).__name__}")
-    return (kind, None) if kind in SUPPORTED else (None, None)
+    if kind in SUPPORTED:
+        return kind, None
+    return None, ("unsupported-type", _explain(kind))
+
+
+def _explain(kind: str) -> str:
+    try:
+        from nlp.readers.sniff import explain
+
+        return explain(kind)[0]
+    except Exception:  # the sniffer's wording is a nicety; never a reason to fail discovery
+        return f"文件内容不是支持的类型（{kind}）；支持 .docx .pdf .txt .md .doc .wps .ofd。"
 
 
 def discover(root: str | os.PathLike, exclude: list[str | os.PathLike] = ()) -> Discovery:
@@ -100,10 +110,9 @@ def discover(root: str | os.PathLike, exclude: list[str | os.PathLike] = ()) -> 
                 found.candidates.append(Candidate(rel, path, 0, "", error=("io-error", f"无法读取文件：{exc.strerror or exc}")))
                 continue
             kind, error = classify(data)
-            if kind is None and error is None:
-                if Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
-                    found.skipped.append(rel)
-                    continue
-                error = ("unsupported-type", "文件内容不是支持的类型（支持 .docx .pdf .txt .md .doc .wps .ofd）。")
+            unsupported = error is not None and error[0] == "unsupported-type"
+            if unsupported and Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
+                found.skipped.append(rel)
+                continue
             found.candidates.append(Candidate(rel, path, size, sha, kind, error))
     return found

@@ -44,11 +44,13 @@ class Progress(Silent):
 
     def started(self, todo: int, reused: int) -> None:
         # Files settled by an earlier run stay out of the bar: rate and ETA are about real work.
-        self._task = self._bar.add_task("batch", total=todo, failed=0)
+        if todo:
+            self._task = self._bar.add_task("batch", total=todo, failed=0)
         if reused:
             self._bar.console.print(f"沿用以前的结果 {reused} 份，待审查 {todo} 份。")
 
     def finished_one(self, rel: str, ok: bool) -> None:
         if not ok:
             self._failed += 1
-        self._bar.update(self._task, advance=1, failed=self._failed)
+        if self._task is not None:
+            self._bar.update(self._task, advance=1, failed=self._failed)

@@ -149,7 +149,7 @@ def render(port, title: str = "") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>云服务合同批量审查报告 {escape(title)}</title><style>{CSS}</style></head>",
         '<body><a id="top"></a>',
-        f"<h1>云服务合同批量审查报告</h1><p>{escape(title)}　生成时间：{stamp}</p>",
+        f"<h1>云服务合同批量审查报告</h1><p>目录：{escape(title)}　生成时间：{stamp}</p>",
         _overview(port),
         "<h2>各项要求的满足情况</h2>", _per_requirement(port),
         "<h2>合同排名（问题最多的在前）</h2>", _ranking(ordered),

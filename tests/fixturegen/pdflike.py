@@ -54,6 +54,11 @@ def contract_paragraphs(path: Path = BASE_CONTRACT) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
+def _tokens(text: str) -> list[str]:
+    """Chinese breaks between any two characters; a Latin word or a number is never broken."""
+    return re.findall(r"[A-Za-z0-9][A-Za-z0-9.,:/%\-]*|.", text)
+
+
 def _runs(text: str) -> list[str]:
     """Split into runs of Chinese and of everything else, where Word puts its automatic spacing."""
     out: list[str] = []
@@ -82,12 +87,12 @@ class _Typesetter:
 
     def wrap(self, text: str, first_width: float, width: float) -> list[str]:
         lines, cur, avail = [], "", first_width
-        for ch in text:
-            trial = cur + ch
+        for tok in _tokens(text):
+            trial = cur + tok
             # Kinsoku: closing punctuation never starts a line, it hangs in the margin instead.
-            if cur and ch not in _NO_LINE_START and sum(w for _, w in self.pieces(trial)) > avail:
+            if cur and tok not in _NO_LINE_START and sum(w for _, w in self.pieces(trial)) > avail:
                 lines.append(cur)
-                cur, avail = ch, width
+                cur, avail = tok, width
             else:
                 cur = trial
         return lines + [cur] if cur else lines
@@ -128,6 +133,17 @@ def make_text_pdf(out: Path, paragraphs: list[str] | None = None, *, pagesize=No
 
     y = start_page()
     for i, para in enumerate(paragraphs):
+        if "｜" in para:  # a table row: cells at column positions, as a real table is drawn
+            if y < margin_bottom:
+                c.showPage()
+                page += 1
+                y = start_page()
+            x = margin_x
+            for cell in para.split("｜"):
+                ts.draw(c, x, y, cell)
+                x += max(body_w / 4, sum(w for _, w in ts.pieces(cell)) + 3 * font_size)
+            y -= lead
+            continue
         title = i == 0
         first_indent = 2 * font_size if indent and not title else 0
         for j, line in enumerate(ts.wrap(para, body_w - first_indent, body_w)):
@@ -228,16 +244,19 @@ def _xml(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _em_width(text: str) -> float:
+    """Width in em as _ofd_text_objects places it: Chinese 1, other 0.55, 0.25 between runs."""
+    return sum(1.0 if _CJK.match(ch) else 0.55 for ch in text) + 0.25 * (len(_runs(text)) - 1) if text else 0.0
+
+
 def _wrap_units(text: str, first: float, width: float) -> list[str]:
-    """Wrap by width in em (Chinese 1, other 0.55), with kinsoku, as a typesetter would."""
-    lines, cur, used, avail = [], "", 0.0, first
-    for ch in text:
-        w = 1.0 if _CJK.match(ch) else 0.55
-        if cur and ch not in _NO_LINE_START and used + w > avail:
+    """Wrap by width in em, with kinsoku, as a typesetter would."""
+    lines, cur, avail = [], "", first
+    for tok in _tokens(text):
+        if cur and tok not in _NO_LINE_START and _em_width(cur + tok) > avail:
             lines.append(cur)
-            cur, used, avail = "", 0.0, width
-        cur += ch
-        used += w
+            cur, avail = "", width
+        cur += tok
     return lines + [cur] if cur else lines
 
 
@@ -246,20 +265,29 @@ def make_ofd(out: Path, paragraphs: list[str] | None = None, *, chars_per_line: 
     """A minimal GB/T 33190 package: OFD.xml -> Doc_0/Document.xml -> Pages/Page_N/Content.xml."""
     paragraphs = contract_paragraphs() if paragraphs is None else paragraphs
     size, left, top, lead = 4.5, 18.0, 25.0, 7.0
-    flat: list[tuple[float, str]] = []  # (x, text) per line
+    flat: list[list[tuple[float, str]]] = []  # per line: (x, text) pieces
+    body = chars_per_line * size
     for i, para in enumerate(paragraphs):
+        if "｜" in para:
+            pieces, x = [], left
+            for cell in para.split("｜"):
+                pieces.append((x, cell))
+                x += max(body / 4, (_em_width(cell) + 3) * size)
+            flat.append(pieces)
+            continue
         indent = 0 if i == 0 else 2
         for j, chunk in enumerate(_wrap_units(para, chars_per_line - indent, chars_per_line)):
-            flat.append((left + (indent * size if j == 0 else 0), chunk))
+            flat.append([(left + (indent * size if j == 0 else 0), chunk)])
     pages = [flat[k:k + lines_per_page] for k in range(0, len(flat), lines_per_page)]
+    page_w, page_h = 2 * left + body, top + (lines_per_page + 1) * lead + 15
 
     files: dict[str, str] = {}
     page_refs, oid = [], 10
     for p, plines in enumerate(pages):
-        lines = [(x, top + (k + 1) * lead, t) for k, (x, t) in enumerate(plines)]
+        lines = [(x, top + (k + 1) * lead, t) for k, pieces in enumerate(plines) for x, t in pieces]
         if header:
-            lines.insert(0, (30.0, 14.0, header))
-        lines.append((66.0, 200.0, f"- {p + 1} -"))
+            lines.insert(0, (left + 2 * size, 14.0, header))
+        lines.append((page_w / 2 - size, page_h - 8, f"- {p + 1} -"))
         body, oid = _ofd_text_objects(lines, size, oid)
         files[f"Doc_0/Pages/Page_{p}/Content.xml"] = (
             f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content>'
@@ -269,7 +297,7 @@ def make_ofd(out: Path, paragraphs: list[str] | None = None, *, chars_per_line: 
         oid += 1
     files["Doc_0/Document.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
-        f"<ofd:MaxUnitID>{oid}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 148 210</ofd:PhysicalBox>"
+        f"<ofd:MaxUnitID>{oid}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 {page_w:g} {page_h:g}</ofd:PhysicalBox>"
         f"</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
         f"<ofd:Pages>{''.join(page_refs)}</ofd:Pages></ofd:Document>")
     files["Doc_0/PublicRes.xml"] = (

@@ -1,0 +1,10 @@
+"""Test fixtures generated at test time from the short base contract, so that no binary file is kept in
+the repository and every format's expected text is the base text itself."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_CONTRACT = ROOT / "fixtures" / "sample" / "base_contract.txt"
+
+
+def base_lines() -> list[str]:
+    return [ln.strip() for ln in BASE_CONTRACT.read_text(encoding="utf-8").splitlines() if ln.strip()]

@@ -1,0 +1,132 @@
+"""The web page in real headless Chromium (Debian's /usr/bin/chromium; Playwright never downloads a
+browser here): upload, findings, click-to-highlight, recent list, no CSP violations."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CLAUSECHECK_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed")
+if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+    pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`; set CLAUSECHECK_CHROMIUM)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSECHECK_") and k != "DATABASE_URL"}
+    env.update(CLAUSECHECK_WORKERS="1", PYTHONPATH=str(ROOT))
+    db = tmp_path_factory.mktemp("web") / "cc.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--db", str(db)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 40
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("server did not start")
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except Exception as exc:  # a Chromium that cannot start here is an environment problem
+            pytest.skip(f"Chromium at {CHROMIUM} did not start: {exc}")
+        yield b
+        b.close()
+
+
+def test_upload_review_and_highlight(server, browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: d.accept())
+    page.goto(server + "/")
+    page.wait_for_selector("#profile option[value='archives-gov-cloud']", state="attached")
+
+    page.set_input_files("#file", str(SAMPLE))
+    assert page.is_enabled("#submit")
+    page.click("#submit")
+    page.wait_for_selector(".finding", timeout=60_000)
+    assert page.text_content("#verdict").startswith("结论：")
+    assert "审查完成" in page.text_content("#status")  # announced through the aria-live region
+    assert page.locator(".finding").count() >= 10
+    assert page.locator("#doc-text mark.ev").count() > 0
+
+    link = page.locator(".ev-link").first
+    card = link.locator("xpath=ancestor::article[1]")
+    link.click()
+    active = page.locator("#doc-text mark.ev.active")
+    active.first.wait_for()
+    assert "selected" in card.get_attribute("class")
+    page.wait_for_function("""() => {
+        const m = document.querySelector('#doc-text mark.active'), box = document.querySelector('#doc-text');
+        const a = m.getBoundingClientRect(), b = box.getBoundingClientRect();
+        return a.top >= b.top && a.bottom <= b.bottom;
+    }""", timeout=5000)  # scrolled into the text pane's view
+    index = card.get_attribute("data-index")
+    assert all(index in m.split() for m in active.evaluate_all("els => els.map(e => e.dataset.findings)"))
+
+    # keyboard: the finding titles are real buttons, reachable and usable without a mouse
+    page.focus(".finding-title")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.classList.contains('finding-title')")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web.png"))
+
+    page.click("#recent summary")
+    rows = page.locator("#recent-body tr")
+    assert rows.count() == 1
+    rows.first.locator("button", has_text="打开").click()
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('已打开')")
+    assert "未保存" in page.text_content("#doc-text")  # text not retained by default
+    rows.first.locator("button", has_text="删除").click()
+    page.wait_for_selector("#recent-empty:not([hidden])")
+    assert page.is_hidden("#result")
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+    assert not problems, problems
+    page.close()
+
+
+def test_error_is_shown_in_chinese(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\nnot really a pdf")
+    page.goto(server + "/")
+    page.wait_for_selector("#profile option[value='party-gov-cloud']", state="attached")
+    page.set_input_files("#file", str(bad))
+    page.click("#submit")
+    page.wait_for_selector("#error:not([hidden])", timeout=60_000)
+    text = page.text_content("#error")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text
+    page.close()
