@@ -14,11 +14,18 @@ ROLE_WORDS = {
 }
 
 _ROLE_LINE = re.compile(
-    r"^\s*(?P<role>[甲乙丙丁]方|采购人|采购方|用户|客户|委托方|服务商|服务方|供应商|服务提供者|管理方|受托方|承建方)"
+    r"^\s*(?P<role>[甲乙丙丁]方|采购人|采购方|用户|客户|委托方|服务商|服务方|供应商|服务提供者|管理方|受托方|承建方|见证方)"
     r"(?:[（(](?P<alias>[^）)]{1,12})[）)])?\s*[：:]\s*(?P<name>[^\n，,。；（(]{2,40})")
 _SHORT = re.compile(r"(?P<name>[\u4e00-\u9fffA-Za-z0-9（）()]{2,40}?)[（(]以下(?:简)?称[“\"'‘「]?(?P<alias>[^”\"'’」）)]{1,10})[”\"'’」]?[）)]")
 
 _BASE_ROLE = {"甲方": "customer", "乙方": "provider", "丙方": "manager"}
+
+
+def _role_of_phrase(text: str) -> str | None:
+    for role, words in ROLE_WORDS.items():
+        if any(w in text for w in words if len(w) >= 3):
+            return role
+    return None
 
 
 def _role_of(word: str) -> str | None:
@@ -47,8 +54,19 @@ def find_parties(text: str) -> dict[str, list[str]]:
         if not m:
             continue
         role_word, alias, name = m.group("role"), m.group("alias"), m.group("name")
+        if alias and re.fullmatch(r"盖章|签字|签章|公章|签名|盖章处|签字盖章", alias):
+            continue  # the signature block: "甲方（盖章）：" names no one new
+        if alias:
+            quoted = re.search(r"以下(?:简)?称[“\"'‘「]?([^”\"'’」]{1,10})", alias)
+            alias = quoted.group(1) if quoted else alias
+        name = re.split(r"\s{2,}|　", name.strip())[0]
+        if alias is None:
+            # "见证方：XX大数据中心（XX市政务云平台管理方）": the role can follow the name
+            tail = re.search(r"[（(]([^）)]{1,24})[）)]", line[m.end("name"):m.end("name") + 30])
+            if tail and _role_of_phrase(tail.group(1)):
+                alias = tail.group(1)
         # "乙方（政务云平台管理方）": the role word in brackets says what the letter stands for
-        role = (alias and _role_of(alias)) or _role_of(role_word)
+        role = (alias and (_role_of(alias) or _role_of_phrase(alias))) or _role_of(role_word)
         add(role, role_word)
         if alias:
             add(role, alias)
@@ -59,7 +77,7 @@ def find_parties(text: str) -> dict[str, list[str]]:
         if role is None:
             # "XX公司（以下简称“北辰”）": an alias with no role word takes the role of the name
             for r, names in parties.items():
-                if any(n and n in name for n in names):
+                if any(len(n) >= 4 and name.endswith(n) for n in names):
                     role = r
                     break
         add(role, alias)

@@ -160,7 +160,7 @@ class ProblemDetail(BaseModel):
 
 
 def _errors(*codes: int) -> dict:
-    return {c: {"model": ProblemDetail, "content": {"application/problem+json": {}}} for c in codes}
+    return {c: {"model": ProblemDetail} for c in codes}  # media type fixed up in _openapi_with_bodies
 
 
 # ---- helpers ----
@@ -255,7 +255,7 @@ def _attachment(filename: str) -> dict:
 # ---- routes ----
 
 def _api_router() -> APIRouter:
-    r = APIRouter(prefix="/v1", dependencies=[Depends(require_token)], responses=_errors(401, 403))
+    r = APIRouter(prefix="/v1", dependencies=[Depends(require_token)], responses=_errors(401, 403, 422))
 
     @r.get("/profiles", response_model=Profiles, summary="审查模板及其要求")
     def profiles() -> Any:
@@ -356,6 +356,17 @@ def _openapi_with_bodies(app: FastAPI):
         for model in (FileSubmission, TextSubmission):  # bodies we parse by hand (two media types)
             comps[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
         comps["FileSubmission"]["properties"]["file"] = {"type": "string", "format": "binary"}
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+        for ops in schema["paths"].values():
+            for op in ops.values():
+                for code, resp in op.get("responses", {}).items():
+                    # every error is problem+json, FastAPI's own 422 included; routes that already
+                    # say problem+json (the batches router) keep their own schema
+                    if code[0] in "45" and "application/problem+json" not in resp.get("content", {}):
+                        resp["content"] = problem
+                        resp["description"] = problems.TITLES.get(int(code), resp.get("description", ""))
+        for unused in ("HTTPValidationError", "ValidationError"):
+            comps.pop(unused, None)
         return schema
 
     return openapi
@@ -413,7 +424,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if exc.name != "service.batches_router":
             raise
     else:
-        app.include_router(batches_router)
+        app.include_router(batches_router, dependencies=[Depends(require_token)], responses=_errors(401, 403))
     _page_routes(app)
     app.openapi = _openapi_with_bodies(app)
     app.add_middleware(Edge, max_body=s.max_upload_bytes + 1024 * 1024, max_batch_body=s.max_batch_bytes)

@@ -249,3 +249,32 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path):
     done = read_jsonl(out / "results.jsonl")
     assert 1 <= len(done) < 60
     assert len(read_csv(out / "summary.csv")) == len(done) + 1
+
+
+def test_log_cut_mid_line_is_tolerated(folder: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert run_cli(folder, out) == 0
+    log = out / "results.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    # As if the machine died while writing the last line of b.txt.
+    cut = next(i for i, line in enumerate(lines) if json.loads(line)["file"] == "b.txt")
+    kept = lines[:cut] + lines[cut + 1:]
+    log.write_text("\n".join(kept) + "\n" + lines[cut][:40], encoding="utf-8")
+    assert run_cli(folder, out) == 0
+    text = log.read_text(encoding="utf-8").splitlines()
+    assert text[len(kept)] == lines[cut][:40]  # the fragment stays alone on its line
+    redone = [json.loads(line)["file"] for line in text[len(kept) + 1:]]
+    assert redone == ["b.txt"]
+
+
+def test_second_run_on_same_out_is_refused(folder: Path, tmp_path: Path):
+    from service.batch.runner import _lock_out
+
+    out = tmp_path / "out"
+    out.mkdir()
+    held = _lock_out(str(out))
+    try:
+        assert run_cli(folder, out) == 2
+    finally:
+        held.close()
+    assert run_cli(folder, out) == 0

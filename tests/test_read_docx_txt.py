@@ -3,6 +3,7 @@ text; every hostile input fails fast with the right error and a message in both 
 from __future__ import annotations
 
 import re
+import struct
 import subprocess
 import time
 import zipfile
@@ -14,7 +15,7 @@ from nlp.errors import CorruptDocument, EmptyDocument, EncryptedDocument, Missin
 from nlp.normalize import normalize
 from nlp.readers import docx as docx_reader
 from nlp.readers import office
-from nlp.readers.sniff import explain, sniff
+from nlp.readers.sniff import explain, ole_streams, sniff
 
 from fixturegen import BASE_CONTRACT, wordlike
 
@@ -218,3 +219,13 @@ def test_doc_reads_like_the_base_text(base, contract_doc):
     doc = read_document(data, contract_doc.name)
     assert doc.format == "doc"
     _same_as_base(doc, base)
+
+
+def test_password_protected_doc_is_refused_before_conversion(contract_doc):
+    data = bytearray(contract_doc.read_bytes())
+    start, size = ole_streams(bytes(data))["WordDocument"]
+    assert size >= 4096
+    sector = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    data[(start + 1) * sector + 0x0B] |= 0x01  # FIB flags word at 0x0A: fEncrypted is bit 8
+    with pytest.raises(EncryptedDocument):
+        read_document(bytes(data), "protected.doc")

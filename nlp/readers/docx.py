@@ -16,9 +16,9 @@ from __future__ import annotations
 import io
 import re
 
-from ..errors import CorruptDocument, DocumentError, EncryptedDocument, UnsupportedType
+from ..errors import CorruptDocument, DocumentError, UnsupportedType
 from ..model import Block, RawDocument
-from .sniff import open_zip
+from .sniff import open_zip, sniff
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -65,8 +65,8 @@ def read(data: bytes) -> RawDocument:
 
 def _open(data: bytes):
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise EncryptedDocument("Word文档已加密（设置了打开密码），请取消密码保护后重新上传。",
-                                "The Word document is encrypted; remove the password and upload again.")
+        kind = sniff(data)  # a password-protected .docx is an OLE file: this raises EncryptedDocument
+        raise CorruptDocument(f"文件不是 .docx（而是 {kind}）。", f"The file is not a .docx (it is {kind}).")
     open_zip(data).close()  # size limits before python-docx inflates every part into memory
     try:
         from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -107,6 +107,9 @@ def _page_mode(root) -> str | None:
             return "explicit"
     for _ in root.iter(_w("pageBreakBefore")):
         return "explicit"
+    for sect in root.iter(_w("sectPr")):
+        if sect.getparent().tag == PPR:  # a section break inside the body, not the body's own last sectPr
+            return "explicit"
     return None
 
 
@@ -124,9 +127,6 @@ class _Styles:
                 self.styles[sid] = st
                 if st.get(_w("type")) == "paragraph" and st.get(_w("default")) in ("1", "true", "on"):
                     self.default_para = sid
-
-        self._kinds: dict[str | None, str] = {}
-        self._num: dict[str | None, tuple[str | None, str | None]] = {}
 
     def name(self, sid: str | None) -> str:
         st = self.styles.get(sid or "")

@@ -43,7 +43,7 @@ _LABEL = re.compile("|".join((
     rf"附[件表录](?:[{_CN}\d]+|(?=[：:]|$))",
     rf"[{_CN}]{{1,3}}、",
     rf"[（(][{_CN}]{{1,3}}[）)]",
-    r"\d{1,2}(?:\.\d{1,2}){1,2}(?![\d.%％万亿元倍个日天年月])",
+    r"\d{1,2}(?:\.\d{1,2}){1,2}(?![\d.%％万亿元倍个日天年月条款项])",
     r"\d{1,2}[.、．](?!\d)",
     r"[（(]\d{1,2}[）)]",
     r"[①-⑳]",
@@ -56,8 +56,8 @@ _STRONG = re.compile(rf"第[{_CN}\d]+(?:条|章|节|编|部分)|附[件表录]|[
 
 # '5 安全与保密': a heading numbered by a bare number, whose space pdfium may report as a gap. Units
 # keep '30 日内' (a wrapped line's start) from looking like one.
-_BARE_HEADING = re.compile(rf"^(\d{{1,2}}){SOFT}(?![%％‰万亿千百元倍年月日天周小时分钟秒个条款项版折])"
-                           rf"(?=[\u4e00-\u9fff][^。；，,;：:{SOFT}]{{0,24}}$)")
+_BARE_HEADING = re.compile(rf"^(\d{{1,2}}){SOFT}(?![万亿千百元倍年月日天周小时分秒个条款项版折台套块张件部只名人次户份家组节根])"
+                           r"(?=[\u4e00-\u9fff、与和及]{1,20}$)")
 
 
 def label_of(text: str) -> str | None:
@@ -92,14 +92,17 @@ class Line:
         return None not in (self.x0, self.x1, self.top, self.size)
 
 
-def clean_spaces(text: str) -> str:
+def clean_spaces(text: str, starts_block: bool = True) -> str:
     """Resolve SOFT gaps: dropped next to Chinese, a space between Latin words or digits.
 
-    A gap right after a structural label ('第一条 定义', '1. 定义') stays a space: that is how such
-    headings are written, and the label stays readable.
+    At the start of a paragraph, a gap right after a structural label ('第一条 定义', '1. 定义',
+    '5 安全与保密') stays a space: that is how such headings are written, and the label stays
+    readable. A continuation line that happens to start with '3.3.2 条' gets no such space.
     """
     text = _SOFT_RUN.sub(SOFT, text).strip(" " + SOFT)
     squeezed = _SOFT_NEAR.sub("", text)
+    if not starts_block:
+        return squeezed.replace(SOFT, " ")
     label = label_of(squeezed.replace(SOFT, " "))
     if label:
         # Walk the original past the label's characters to see whether a gap followed it.
@@ -220,7 +223,9 @@ def _geometry(lines: list[Line]) -> _Geometry | None:
     geo = [ln for ln in lines if ln.has_geometry and len(ln.text) >= 2]
     if len(geo) < 3:
         return None
-    right = _percentile([ln.x1 for ln in geo], 0.9)
+    # Punctuation may hang in the margin (kinsoku); lines ending in it would set the margin too far.
+    plain = [ln.x1 for ln in geo if not unicodedata.category(ln.text[-1]).startswith("P")]
+    right = _percentile(plain if len(plain) >= 3 else [ln.x1 for ln in geo], 0.9)
     left = _percentile([ln.x0 for ln in geo], 0.05)
     g = _Geometry(right=right, left=left, indents=False)
     # Lines after a line that clearly ends a paragraph start one; do most of them start indented?
@@ -275,11 +280,14 @@ def _join(a: str, b: str) -> str:
 def join_lines(lines: list[Line], kind: str = "paragraph") -> list[Block]:
     """Re-join wrapped lines into paragraph blocks; each block keeps the page it starts on.
     A line of cells is a table row of its own and never joined."""
-    lines = [ln for ln in lines if ln.text.strip()]
+    lines = [ln for ln in lines if ln.text.strip(" " + SOFT + CELL)]
+    raw: dict[int, str] = {}
     rows: set[int] = set()
     for ln in lines:
+        raw[id(ln)] = ln.text
         if CELL in ln.text:
-            ln.text = "｜".join(c for c in (clean_spaces(c) for c in ln.text.split(CELL)) if c)
+            cells = (clean_spaces(c, starts_block=False) for c in ln.text.split(CELL))
+            ln.text = "｜".join(c for c in cells if c)
             rows.add(id(ln))
         else:
             ln.text = clean_spaces(ln.text)
@@ -291,7 +299,7 @@ def join_lines(lines: list[Line], kind: str = "paragraph") -> list[Block]:
     for ln in lines:
         row = id(ln) in rows
         if prev is not None and not row and id(prev) not in rows and _continues(prev, ln, g):
-            blocks[-1].text = _join(blocks[-1].text, ln.text)
+            blocks[-1].text = _join(blocks[-1].text, clean_spaces(raw[id(ln)], starts_block=False))
         else:
             blocks.append(Block(text=ln.text, page=ln.page, kind="table_row" if row else kind))
         prev = ln

@@ -46,6 +46,7 @@ def run_on_dask(address: str, tasks: list, on_result: Callable, *, workers: int,
                 review_fn: str, shared_storage: bool, report=None) -> None:
     from dask.base import tokenize
     from distributed import as_completed
+    from distributed.scheduler import KilledWorker
 
     client, cluster = _client(address, workers)
     futures: dict = {}
@@ -81,8 +82,10 @@ def run_on_dask(address: str, tasks: list, on_result: Callable, *, workers: int,
             task = futures.pop(fut)
             try:
                 result = fut.result()
-            except Exception as exc:  # KilledWorker: the file took down several workers in turn
-                result = failure("worker-crashed", f"集群节点在审查该文件时多次失联：{type(exc).__name__}")
+            except KilledWorker:  # the file was on several workers in turn when each of them died
+                result = failure("worker-crashed", "审查该文件的集群节点多次失联，已放弃该文件。")
+            except Exception as exc:  # e.g. clausecheck not installed on that worker
+                result = failure("internal-error", f"集群节点无法执行审查：{type(exc).__name__}: {exc}")
             fut.release()
             if task.cand.rel not in done:
                 done.add(task.cand.rel)

@@ -74,11 +74,35 @@ def check_dirs(root: str, out: str) -> None:
         raise UnusableDir(f"无权写入输出目录：{out}")
 
 
+def _lock_out(out: str):
+    """Two runs appending to the same logs would interleave lines; the second one is refused."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks, run unguarded
+        return None
+    fh = open(os.path.join(out, ".lock"), "a")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise UnusableDir(f"另一个批量审查正在使用输出目录 {out}，请等待其结束或换一个 --out。") from None
+    return fh
+
+
 def run_batch(opts: BatchOptions, events: Events | None = None) -> BatchReport:
+    check_dirs(opts.root, opts.out)
+    lock = _lock_out(opts.out)
+    try:
+        return _run(opts, events)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _run(opts: BatchOptions, events: Events | None) -> BatchReport:
     from clause_library import rules_version
 
     started = time.perf_counter()
-    check_dirs(opts.root, opts.out)
     report = BatchReport()
     state = load(opts.out)
     found = discover(opts.root, exclude=[opts.out])

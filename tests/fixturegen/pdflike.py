@@ -56,7 +56,7 @@ def contract_paragraphs(path: Path = BASE_CONTRACT) -> list[str]:
 
 def _tokens(text: str) -> list[str]:
     """Chinese breaks between any two characters; a Latin word or a number is never broken."""
-    return re.findall(r"[A-Za-z0-9][A-Za-z0-9.,:/%\-]*|.", text)
+    return re.findall(r"[A-Za-z0-9][A-Za-z0-9.,:/%\-]* *|. *", text)
 
 
 def _runs(text: str) -> list[str]:
