@@ -12,7 +12,7 @@ _MODAL = [
     ("ban", r"不得|禁止|严禁|不应当|不应|不可以|不能|无权|不允许|不准|杜绝"),
     ("permission", r"有权|可以|可能|允许|保留[^。；]{0,12}权利|享有[^。；]{0,8}权|可(?=[\u4e00-\u9fff])(?<!许可)(?<!认可)(?<!不可)"
                    r"(?!用|靠|移植|信|恢复|控|视化|行|持续|追溯|读|擦|及|能)"),
-    ("duty", r"应当|应该|必须|务必|须|应(?!用|急|答|对|收|付|予以)|负责|保证|承诺|确保|负有|承担|予以|按要求|需(?!求|要的)"),
+    ("duty", r"应当|应该|必须|务必|须|应(?!用|急|答|收|付|予以|对(?:措施|风险|突发|事件|策略|机制|方案|能力|处置))|负责|保证|承诺|确保|负有|承担|予以|按要求|需(?!求|要的)"),
     ("statement", r"将|会|予以|视为"),
 ]
 _MODAL_RX = [(m, re.compile(p)) for m, p in _MODAL]
@@ -85,8 +85,14 @@ class SentenceFacts:
                 break
         return roles
 
-    def hedged_near(self, pos: int, span: int = 40) -> list[str]:
-        return [h for h, s in self._hedge_pos if abs(s - pos) <= span]
+    def hedges_for(self, marker: "Marker | None", pos: int, span: int = 30) -> list[str]:
+        """Hedges that qualify the act at `pos`: near it, or just before its verb. A hedge elsewhere in
+        the sentence (甲方必要时可…；乙方应…) qualifies something else."""
+        out = []
+        for h, s in self._hedge_pos:
+            if abs(s - pos) <= span or (marker is not None and 0 <= marker.start - s <= 8):
+                out.append(h)
+        return out
 
     @property
     def _hedge_pos(self):
@@ -114,7 +120,8 @@ class Analyzer:
 
     def _facts(self, text: str) -> SentenceFacts:
         markers: list[Marker] = []
-        taken: list[tuple[int, int]] = []
+        # party names can hold modal characters (供应商 has 应): their spans are not verbs
+        taken: list[tuple[int, int]] = [m.span() for m in self._party_rx.finditer(text)]
         for kind, rx in _MODAL_RX:
             for m in rx.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):

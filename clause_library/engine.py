@@ -179,7 +179,7 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
             role, reasons, qualifies = "weakens", [f"仅为“{word}”等非强制表述，未设定明确义务"], False
         else:
             qualifies = True
-        hedges = facts.hedges
+        hedges = facts.hedges_for(marker if marker and marker.start < len(p.text) else None, pos)
         if hedges and role == "supports":
             role, reasons = "weakens", [f"措辞含对冲用语（{'、'.join(dict.fromkeys(hedges))}）"]
         broad = [e for e in facts.exceptions if e.kind == "broad"]

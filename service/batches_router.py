@@ -116,8 +116,8 @@ async def create_batch(request: Request):
             return problem(503, "Service Unavailable", "待处理的批量任务过多，请稍后再试。", {"Retry-After": "30"})
     finally:
         await form.close()
-    root = request.scope.get("root_path", "")
-    return JSONResponse({"id": job.id, "status_url": f"{root}/v1/batches/{job.id}"}, status_code=202)
+    status_url = f"{request.scope.get('root_path', '')}/v1/batches/{job.id}"
+    return JSONResponse({"id": job.id, "status_url": status_url}, status_code=202, headers={"Location": status_url})
 
 
 @router.get("/v1/batches/{batch_id}", responses={404: _PROBLEM}, summary="批量任务的进度与结果")

@@ -3,7 +3,6 @@ the answer is never a 5xx, and answers match what the description promises. Boun
 examples per operation so it stays well under a minute."""
 from __future__ import annotations
 
-import atexit
 import shutil
 import tempfile
 
@@ -22,10 +21,15 @@ from service.api import create_app  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 _tmp = tempfile.mkdtemp(prefix="clausecheck-st-")
-atexit.register(shutil.rmtree, _tmp, True)
 app = create_app(Settings(db_path=f"{_tmp}/cc.sqlite3", pool_kind="thread", workers=2, queue_size=8,
                           max_upload_bytes=256 * 1024, review_timeout_s=20, allowed_hosts=("testserver",)))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cleanup():
+    yield
+    shutil.rmtree(_tmp, ignore_errors=True)
 
 
 @schema.parametrize()

@@ -50,7 +50,8 @@ def read(data: bytes) -> RawDocument:
     if body is None:
         if "purl.oclc.org/ooxml" in root.tag:
             raise UnsupportedType("这是“Strict Open XML”格式的Word文档，请在Word中另存为普通 .docx 后上传。",
-                                  "This is a Strict Open XML Word document; save it as a regular .docx and upload that.")
+                                  "This is a Strict Open XML Word document; save it as a regular .docx "
+                                  "and upload that.")
         raise CorruptDocument("Word文档缺少正文部分，文件可能已损坏。", "The Word document has no body; it may be damaged.")
     walker.container(body)
     walker.flush()

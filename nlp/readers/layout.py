@@ -60,10 +60,18 @@ _BARE_HEADING = re.compile(rf"^(\d{{1,2}}){SOFT}(?![万亿千百元倍年月日�
                            r"(?=[\u4e00-\u9fff、与和及]{1,20}$)")
 
 
+# What follows a label that is only cited: '第二条的规定', '第五章约定的', '第3.3.2条款项'.
+_REFERENCE = re.compile(r"\s*(?:约定|规定|所|的|中|至|和|及|或|项下|之|内容|、)")
+
+
 def label_of(text: str) -> str | None:
-    """The structural label a line starts with ('第3条', '（一）', '1.1', '附件一'), if any."""
-    m = _LABEL.match(text.lstrip())
-    return m.group() if m else None
+    """The structural label a line starts with ('第3条', '（一）', '1.1', '附件一'), if any; not a
+    label that a wrapped sentence merely cites at the start of a line."""
+    text = text.lstrip()
+    m = _LABEL.match(text)
+    if not m or _REFERENCE.match(text, m.end()):
+        return None
+    return m.group()
 
 
 _PAGE_NUMBER = [re.compile(p) for p in (
@@ -103,7 +111,10 @@ def clean_spaces(text: str, starts_block: bool = True) -> str:
     squeezed = _SOFT_NEAR.sub("", text)
     if not starts_block:
         return squeezed.replace(SOFT, " ")
-    label = label_of(squeezed.replace(SOFT, " "))
+    # The gap itself may be what makes a label ('12.1␟个人信息' is a label, '12.1个' a quantity).
+    label = label_of(text.replace(SOFT, " ")) or label_of(squeezed.replace(SOFT, " "))
+    if label and not squeezed.startswith(label):
+        label = None
     if label:
         # Walk the original past the label's characters to see whether a gap followed it.
         i = n = 0

@@ -130,26 +130,33 @@ def _mark_gaps(raw, textpage, part: str, start: int, size: float) -> str:
     """Spaces pdfium generated for a gap between glyphs become SOFT, or CELL when the gap is as wide
     as a table column's; space characters that are in the file stay."""
     out = list(part)
-    for k, ch in enumerate(part):
-        if ch != " " or k == 0 or k == len(part) - 1:
+    for m in re.finditer(" ", part):
+        k = m.start()
+        if k == 0 or k == len(part) - 1:
             continue
         ci = raw.FPDFText_GetCharIndexFromTextIndex(textpage, start + k)
         if ci < 0 or raw.FPDFText_IsGenerated(textpage, ci) != 1:
             continue
-        a = _box(raw, textpage, start + k - 1)
-        b = _box(raw, textpage, start + k + 1)
+        a, b = _char_box(raw, textpage, ci - 1), _char_box(raw, textpage, ci + 1)
         wide = a is not None and b is not None and b[0] - a[2] > CELL_GAP * size
         out[k] = CELL if wide else SOFT
     return "".join(out)
+
+
+_RECT: list = []  # one reused FS_RECTF: allocating per call costs more than the call; PDFIUM_LOCK serialises use
 
 
 def _box(raw, textpage, text_index: int) -> tuple[float, float, float, float] | None:
     """The loose box (font ascent to descent, so every glyph of a line gets the same height) of the
     character at a text index, or None where pdfium has no character behind the text."""
     ci = raw.FPDFText_GetCharIndexFromTextIndex(textpage, text_index)
-    if ci < 0:
-        return None
-    rect = raw.FS_RECTF()
+    return _char_box(raw, textpage, ci) if ci >= 0 else None
+
+
+def _char_box(raw, textpage, ci: int) -> tuple[float, float, float, float] | None:
+    if not _RECT:
+        _RECT.append(raw.FS_RECTF())
+    rect = _RECT[0]
     if not raw.FPDFText_GetLooseCharBox(textpage, ci, rect):
         return None
     return rect.left, rect.bottom, rect.right, rect.top

@@ -39,7 +39,8 @@ def sniff(data: bytes) -> str:
     if not data:
         return "empty"
     head = data[:16]
-    if data[:1024].lstrip(b"\r\n\t \x00\xef\xbb\xbf").startswith(b"%PDF"):  # some generators put a BOM or blank line first
+    # some generators put a BOM or a blank line before the PDF header
+    if data[:1024].lstrip(b"\r\n\t \x00\xef\xbb\xbf").startswith(b"%PDF"):
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data)
@@ -230,10 +231,9 @@ def _ole_directory(data: bytes) -> dict[str, tuple[int, int]]:
 
 def _word_fib_encrypted(data: bytes, entry: tuple[int, int]) -> bool:
     start, size = entry
-    ss = 1 << struct.unpack_from("<H", data, 0x1E)[0]
     if start < 0 or size < 4096:  # small streams live in the mini stream; not worth walking for this
         return False
-    off = (start + 1) * ss
+    off = (start + 1) * (1 << struct.unpack_from("<H", data, 0x1E)[0])
     if off + 12 > len(data):
         return False
     ident, flags = struct.unpack_from("<H8xH", data, off)

@@ -73,7 +73,7 @@ def decode_text(data: bytes) -> str:
 
 def read(data: bytes, kind: str = "txt") -> RawDocument:
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
-    pages = text.split("\f")  # pdftotext and some exporters mark page ends with form feeds
+    pages = text.rstrip().split("\f")  # pdftotext and some exporters end every page with a form feed
     blocks: list[Block] = []
     for number, page in enumerate(pages, 1):
         lines = _markdown_lines(page) if kind == "md" else _text_lines(page)

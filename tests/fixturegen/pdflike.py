@@ -216,9 +216,11 @@ def _ofd_text_objects(lines: list[tuple[float, float, str]], size: float, start_
         adv = lambda ch: size if _CJK.match(ch) else size * 0.55  # noqa: E731
         if n % 3 == 2:
             items, cx = [], x
-            for ch in text:
-                items.append((cx, ch))
-                cx += adv(ch)
+            for run in _runs(text):
+                for ch in run:
+                    items.append((cx, ch))
+                    cx += adv(ch)
+                cx += size * 0.25
             items.reverse()
         else:
             items, cx = [], x

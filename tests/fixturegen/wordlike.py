@@ -136,8 +136,9 @@ def contract_docx(path: Path, repeat: int = 1, restart_by_override: bool = True)
                 if item_num is None and restart_by_override:
                     item_num = lists.num(901, restart=True)
                 elif item_num is None:
-                    lists.abstract(lists.next_id + 1000, [(0, "decimal", "%1.", 1, "")])
-                    item_num = lists.num(lists.next_id + 1000)
+                    own = 2000 + lists.next_id  # a fresh abstractNum id per article
+                    lists.abstract(own, [(0, "decimal", "%1.", 1, "")])
+                    item_num = lists.num(own)
                 text = m.group(1)
                 if marks and text.startswith("乙方应遵守国家网络安全政策规定，"):
                     _split_with_deleted_mark(doc, text, "乙方应遵守国家网络安全政策规定，", item_num)
@@ -338,8 +339,8 @@ def hostile(directory: Path, good_docx: Path) -> dict[str, Path]:
         "random.docx": random.Random(20240501).randbytes(16 * 1024),
         "image.png": _png(),
         "bad-xml.docx": _replace_member(good, "word/document.xml", lambda b: b[: len(b) // 2]),
-        "not-word.docx": _zip({"[Content_Types].xml": DOCX_CT.replace(b"wordprocessingml.document", b"spreadsheetml.sheet"),
-                               "xl/workbook.xml": b"<workbook/>"}),
+        "not-word.docx": _zip({"xl/workbook.xml": b"<workbook/>", "[Content_Types].xml":
+                               DOCX_CT.replace(b"wordprocessingml.document", b"spreadsheetml.sheet")}),
         "ole-garbage.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + random.Random(7).randbytes(8 * 1024),
         "declares-too-much.docx": _lying_zip(members=30, declared=10 * MB),
     }
