@@ -26,6 +26,9 @@ FONTS = ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/opent
          "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"]
 
 
+WRAP, ROWS = 38, 39  # characters per printed row, rows per A4 page at 11 pt
+
+
 def contract_lines(pages: int) -> list[str]:
     base = [line for line in SAMPLE.read_text("utf-8").splitlines() if line.strip()]
     filler = ["第{n}条 服务要求", "{n}.1 乙方应按照附件约定的服务等级向甲方提供云主机、存储和网络服务，并按月提交服务报告。",
@@ -33,7 +36,7 @@ def contract_lines(pages: int) -> list[str]:
               "{n}.3 双方应按照本协议约定履行各自义务，任何一方违约的，应承担相应的违约责任。"]
     lines = list(base)
     n = 100
-    while len(lines) < pages * 38:
+    while sum(-(-len(line) // WRAP) for line in lines) < pages * ROWS:
         lines += [f.format(n=n) for f in filler]
         n += 1
     return lines
@@ -59,12 +62,12 @@ def make_pdf(pages: int) -> tuple[bytes, str]:
     width, height = A4
     y = height - 60
     for line in lines:
-        for k in range(0, len(line), 38):  # wrap long clauses at the right margin
+        for k in range(0, len(line), WRAP):  # wrap long clauses at the right margin
             if y < 60:
                 c.showPage()
                 y = height - 60
             c.setFont("CJK", 11)
-            c.drawString(56, y, line[k:k + 38])
+            c.drawString(56, y, line[k:k + WRAP])
             y -= 19
     c.save()
     return buf.getvalue(), "bench_contract.pdf"

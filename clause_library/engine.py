@@ -62,15 +62,20 @@ class DocContext:
             heads.setdefault(s.label, s.title)
         out: list[Passage] = []
         heading_starts = {sec.start for sec in doc.sections}
+        titled = sorted((sec for sec in doc.sections if sec.level in ("chapter", "article", "clause", "attachment")),
+                        key=lambda sec: sec.start)
+        active: list = []
+        nxt = 0
         lead_in = None
-        for s in doc.sentences:
+        for s in doc.sentences:  # sentences and sections both run in document order: one sweep
+            while nxt < len(titled) and titled[nxt].start <= s.start:
+                active.append(titled[nxt])
+                nxt += 1
+            active = [sec for sec in active if sec.end > s.start]
             if _is_heading(s, heading_starts):
                 lead_in = None
                 continue
-            heading = ""
-            for sec in doc.sections:
-                if sec.start <= s.start < sec.end and sec.level in ("chapter", "article", "clause", "attachment"):
-                    heading += sec.title + " "
+            heading = " ".join(sec.title for sec in active)
             out.append(Passage(len(out), s.text, heading, s.start, s.end, s.paragraph, s.page, s.article,
                                lead_in=lead_in))
             if s.text.endswith(("：", ":")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 _DEF = re.compile(
-    r"[“\"「‘]?(?P<term>[\u4e00-\u9fffA-Za-z]{2,12})[”\"」’]?\s*(?:[:：]\s*|是)?指(?P<body>[^。\n]{2,400})")
+    r"[“\"「‘]?(?P<term>[\u4e00-\u9fffA-Za-z]{2,12})[”\"」’]?\s*(?:[:：]\s*|是)?指(?![定出导示令派南标明挥])(?P<body>[^。\n]{2,400})")
 
 
 def find_definitions(text: str) -> dict[str, str]:

@@ -53,7 +53,7 @@ def read_document(data: bytes, name: str, limits: Limits | None = None) -> Docum
     if len(data) > limits.max_bytes:
         raise TooLarge(f"文件超过大小上限（{limits.max_bytes // (1024 * 1024)} MB）。",
                        f"The file exceeds the size limit ({limits.max_bytes // (1024 * 1024)} MB).")
-    raw = read_bytes(data, name)
+    raw = read_bytes(data, name, max_pages=limits.max_pages, max_ocr_pages=limits.max_ocr_pages)
     return assemble(raw, name=name, sha256=hashlib.sha256(data).hexdigest())
 
 

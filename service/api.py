@@ -194,15 +194,19 @@ async def _read_submission(request: Request, max_bytes: int) -> tuple[bytes, str
     too_big = Problem(413, "too-large", "文件过大", f"文件超过大小上限（{max_bytes / 1048576:g} MB）。")
     if ctype == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=8)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Problem(422, "file-required", "缺少文件", "请在表单字段 file 中上传合同文件。")
-        data = await upload.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise too_big
-        keep = str(form.get("keep", "")).lower() in ("1", "true", "on", "yes")
-        profile = form.get("profile")
-        return data, _clean_name(upload.filename), str(profile) if isinstance(profile, str) and profile else "auto", keep
+        try:  # the file part is spooled to a temporary file, removed on close
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise Problem(422, "file-required", "缺少文件", "请在表单字段 file 中上传合同文件。")
+            data = await upload.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise too_big
+            keep = str(form.get("keep", "")).lower() in ("1", "true", "on", "yes")
+            profile = form.get("profile")
+            profile = profile if isinstance(profile, str) and profile else "auto"
+            return data, _clean_name(upload.filename), profile, keep
+        finally:
+            await form.close()
     if ctype in ("application/json", ""):
         try:
             sub = TextSubmission.model_validate_json(await request.body())
@@ -246,8 +250,13 @@ def _sha_prefix(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-def _attachment(filename: str) -> dict:
-    return {"Content-Disposition": f'attachment; filename="{filename}"',
+def _attachment(filename: str, display: str | None = None) -> dict:
+    from urllib.parse import quote
+
+    value = f'attachment; filename="{filename}"'
+    if display:  # RFC 6266: browsers that understand it save under the contract's own name
+        value += f"; filename*=UTF-8''{quote(display)}"
+    return {"Content-Disposition": value,
             # the HTML report carries its own <style>; nothing else may run if opened in place
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"}
 
@@ -314,16 +323,21 @@ def _api_router() -> APIRouter:
 
         review = _get(request, review_id)["review"]
         stem = f"clausecheck-{review_id[:12]}"
+        shown = str(review.get("document", {}).get("name", "")).rsplit(".", 1)[0][:100] + "-审查报告"
+
+        def headers(ext: str) -> dict:
+            return _attachment(f"{stem}.{ext}", f"{shown}.{ext}")
+
         if format == "json":
             return Response(json.dumps(review, ensure_ascii=False, indent=2), media_type="application/json",
-                            headers=_attachment(stem + ".json"))
+                            headers=headers("json"))
         if format == "md":
             return Response(render.render_markdown(review), media_type="text/markdown; charset=utf-8",
-                            headers=_attachment(stem + ".md"))
+                            headers=headers("md"))
         if format == "html":
             return Response(render.render_html(review), media_type="text/html; charset=utf-8",
-                            headers=_attachment(stem + ".html"))
-        return Response(render.render_docx(review), headers=_attachment(stem + ".docx"),
+                            headers=headers("html"))
+        return Response(render.render_docx(review), headers=headers("docx"),
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
     return r
@@ -427,7 +441,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(batches_router, dependencies=[Depends(require_token)], responses=_errors(401, 403))
     _page_routes(app)
     app.openapi = _openapi_with_bodies(app)
-    app.add_middleware(Edge, max_body=s.max_upload_bytes + 1024 * 1024, max_batch_body=s.max_batch_bytes)
+    app.add_middleware(Edge, max_body=s.max_upload_bytes, max_batch_body=s.max_batch_bytes)
     return app
 
 

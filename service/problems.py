@@ -88,7 +88,7 @@ class BodyTooLarge(StarletteHTTPException):
     code = "too-large"
 
     def __init__(self, limit: int):
-        super().__init__(413, f"请求体超过大小上限（{limit / 1048576:g} MB）。")
+        super().__init__(413, f"上传内容超过大小上限（{limit / 1048576:g} MB）。")
 
 
 SECURITY_HEADERS = {
@@ -108,6 +108,8 @@ class Edge:
     """Outermost middleware: body size limits, security headers, a JSON access log (no contract text,
     no file names) and the last line of defence that turns any escaped exception into problem+json."""
 
+    FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and fields around the file(s)
+
     def __init__(self, app, max_body: int, max_batch_body: int):
         self.app, self.max_body, self.max_batch_body = app, max_body, max_batch_body
 
@@ -118,7 +120,8 @@ class Edge:
 
         t0 = time.perf_counter()
         path = scope.get("path", "")
-        limit = self.max_batch_body if path.startswith("/v1/batches") else self.max_body
+        shown = self.max_batch_body if path.startswith("/v1/batches") else self.max_body
+        limit = shown + self.FORM_OVERHEAD
         st = {"status": 0, "in": 0, "out": 0, "started": False}
 
         async def counted_receive():
@@ -126,7 +129,7 @@ class Edge:
             if msg["type"] == "http.request":
                 st["in"] += len(msg.get("body", b""))
                 if st["in"] > limit:
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(shown)
             return msg
 
         async def guarded_send(msg):
@@ -145,7 +148,7 @@ class Edge:
         try:
             declared = Headers(scope=scope).get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise BodyTooLarge(limit)
+                raise BodyTooLarge(shown)
             await self.app(scope, counted_receive, guarded_send)
         except BodyTooLarge as exc:
             if not st["started"]:

@@ -47,7 +47,7 @@ class Settings:
     retention_days: float = 30  # reviews older than this are purged; 0 keeps them forever
     purge_interval_s: float = 3600
     max_upload_bytes: int = 50 * MB
-    max_batch_bytes: int = 500 * MB  # body limit for /v1/batches (several files or a zip)
+    max_batch_bytes: int = 100 * MB  # body limit for /v1/batches (matches service/batch/archive.py)
     max_pages: int = 2000
     max_ocr_pages: int = 200
     review_timeout_s: float = 120  # per document, once a worker has it

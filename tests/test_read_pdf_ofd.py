@@ -98,6 +98,18 @@ def test_text_pdf_raw_has_the_furniture_we_remove(files):
     assert re.search(r"[^。\n]\r\n", raw), "paragraphs should be wrapped over several lines"
 
 
+def test_libreoffice_pdf_reads_like_the_txt(tmp_path, expected):
+    """A PDF from a real office suite: justified lines, first-line indents, a header and a page
+    field, a table drawn as a table."""
+    pdf = pdflike.make_office_pdf(tmp_path)
+    if pdf is None:
+        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer")
+    doc = nlp.read_document(pdf.read_bytes(), "office.pdf")
+    assert doc.pages >= 2
+    assert texts(doc) == texts(expected)
+    check_layout_clean(doc)
+
+
 @needs_font
 def test_permissions_only_encryption_still_reads(files, expected):
     doc = nlp.read_document(files["owner_only"].read_bytes(), "owner_only.pdf")
@@ -300,6 +312,8 @@ S = layout.SOFT  # a gap between glyphs, which extractors and OCR report as a sp
     (f"甲{S}方{S}应{S}当", "甲方应当"),
     (f"1.{S}档案数据：指", "1. 档案数据：指"),
     (f"附件{S}一{S}服务清单", "附件一 服务清单"),
+    (f"（1）{S}计算资源", "（1）计算资源"),
+    (f"12.1{S}个人信息", "12.1 个人信息"),
     (f"符合{S}ISO{S}27001{S}标准", "符合ISO 27001标准"),
     # Spaces that are characters in the file were typed by the author and stay.
     ("日期：2025年  月  日", "日期：2025年  月  日"),
@@ -307,6 +321,11 @@ S = layout.SOFT  # a gap between glyphs, which extractors and OCR report as a sp
 ])
 def test_clean_spaces(raw, clean):
     assert layout.clean_spaces(raw) == clean
+
+
+def test_continuation_line_gets_no_label_space():
+    # '…支付本合同第' + '3.3.2 条款项…' wrapped: only a paragraph's own label keeps its space.
+    assert layout.clean_spaces(f"3.3.2{S}条款项的依据", starts_block=False) == "3.3.2条款项的依据"
 
 
 def test_ocr_punctuation_back_to_full_width():

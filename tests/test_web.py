@@ -73,6 +73,7 @@ def test_upload_review_and_highlight(server, browser):
     page.goto(server + "/")
     page.wait_for_selector("#profile option[value='archives-gov-cloud']", state="attached")
 
+    assert page.is_hidden("#progress") and page.is_hidden("#result") and page.is_disabled("#submit")
     page.set_input_files("#file", str(SAMPLE))
     assert page.is_enabled("#submit")
     page.click("#submit")

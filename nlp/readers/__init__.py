@@ -9,7 +9,7 @@ import importlib
 
 from ..errors import EmptyDocument, UnsupportedType
 from ..model import RawDocument
-from .sniff import sniff
+from .sniff import explain, sniff
 
 # sniffed kind -> reader module (relative to this package)
 READERS = {
@@ -23,16 +23,25 @@ READERS = {
 }
 
 
-def read_bytes(data: bytes, name: str = "") -> RawDocument:
+def read_bytes(data: bytes, name: str = "", *, max_pages: int | None = None,
+               max_ocr_pages: int | None = None) -> RawDocument:
     if not data or not data.strip():
         raise EmptyDocument("文件为空。", "The file is empty.")
     kind = sniff(data)
     module = READERS.get(kind)
     if module is None:
-        raise UnsupportedType(f"不支持的文件类型（{kind}）。支持 .docx .pdf .txt .md .doc .wps .ofd。",
-                              f"Unsupported file type ({kind}). Supported: .docx .pdf .txt .md .doc .wps .ofd.")
+        zh, en = explain(kind)
+        raise UnsupportedType(zh, en)
     reader = importlib.import_module(module, __name__)
-    raw = reader.read(data) if kind not in ("txt", "md") else reader.read(data, kind)
+    if kind in ("txt", "md"):
+        raw = reader.read(data, kind)
+    elif kind == "pdf":
+        limits = {k: v for k, v in (("max_pages", max_pages), ("max_ocr_pages", max_ocr_pages)) if v is not None}
+        raw = reader.read(data, **limits)
+    elif kind == "ofd" and max_pages is not None:
+        raw = reader.read(data, max_pages=max_pages)
+    else:
+        raw = reader.read(data)
     if kind in ("doc", "wps"):
         raw.format = kind
     return raw

@@ -123,8 +123,9 @@ def clean_spaces(text: str, starts_block: bool = True) -> str:
                 n += 1
             i += 1
         rest = squeezed[len(label):]
+        # A full-width bracket or 、 carries its own spacing: a gap after '（1）' is the renderer's.
         if (i < len(text) and text[i] == SOFT and rest and rest[0] not in (" ", SOFT)
-                and not unicodedata.category(rest[0]).startswith("P")):
+                and label[-1] not in "）、．" and not unicodedata.category(rest[0]).startswith("P")):
             squeezed = f"{label}{SOFT}{rest}"
     elif _BARE_HEADING.match(text):
         squeezed = _BARE_HEADING.sub(r"\1 ", text, count=1)

@@ -82,8 +82,8 @@ def ocr_pdf_pages(data: bytes, pages: list[int], timeout: float = PAGE_TIMEOUT,
                 while len(running) >= 2 * n_workers:
                     _collect(running, results, wait(running, return_when=FIRST_COMPLETED).done)
                 with lock:
-                    image, width, height = _render(pdf[number - 1])
-                running[pool.submit(_tesseract, image, timeout)] = number
+                    image, dpi = _render(pdf[number - 1])
+                running[pool.submit(_tesseract, image, dpi, timeout)] = number
                 del image
             _collect(running, results, wait(running).done)
     finally:
@@ -102,7 +102,8 @@ def _collect(running: dict, results: dict, done) -> None:
             results[number] = ""
 
 
-def _render(page) -> tuple[bytes, int, int]:
+def _render(page) -> tuple[bytes, int]:
+    """The page as a grey PGM, and its resolution."""
     w, h = page.get_size()
     scale = DPI / 72
     if w * h * scale * scale > MAX_PIXELS:
@@ -117,20 +118,20 @@ def _render(page) -> tuple[bytes, int, int]:
         page.close()
     if channels == 1:
         rows = buf if stride == width else b"".join(buf[r * stride:r * stride + width] for r in range(height))
-        return b"P5\n%d %d\n255\n" % (width, height) + rows, width, height
+        return b"P5\n%d %d\n255\n" % (width, height) + rows, round(scale * 72)
     # Colour layout (BGR/BGRx): PPM wants RGB; grey is enough for OCR, so take the green channel.
     grey = bytearray(width * height)
     for r in range(height):
         grey[r * width:(r + 1) * width] = buf[r * stride + 1:r * stride + width * channels:channels]
-    return b"P5\n%d %d\n255\n" % (width, height) + bytes(grey), width, height
+    return b"P5\n%d %d\n255\n" % (width, height) + bytes(grey), round(scale * 72)
 
 
-def _tesseract(image: bytes, timeout: float) -> str:
+def _tesseract(image: bytes, dpi: int, timeout: float) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
         # psm 6 (one uniform block): contracts are single-column, and the automatic page segmentation
         # drops short heading lines such as '第一条 定义' as noise.
-        out = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANG, "--dpi", str(DPI), "--psm", "6", "tsv"],
+        out = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANG, "--dpi", str(dpi), "--psm", "6", "tsv"],
                              input=image, capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         log.warning("OCR of a page timed out after %ss", timeout)

@@ -329,3 +329,62 @@ def make_ofd_bomb(out: Path, megabytes: int = 64) -> Path:
                 fh.write(chunk)
     good.unlink()
     return out
+
+
+# ------------------------------------------------------------------------------- via LibreOffice
+
+def make_office_pdf(out_dir: Path, paragraphs: list[str] | None = None, timeout: float = 120) -> Path | None:
+    """The contract as Word would lay it out — justified, first-line indent, header, '第 N 页' page
+    field in the footer, tables as tables — exported to PDF by LibreOffice. None without soffice.
+    This is the closest stand-in here for the PDFs users upload."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    paragraphs = contract_paragraphs() if paragraphs is None else paragraphs
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(12)
+    normal.font.name = "WenQuanYi Zen Hei"  # also creates the rPr the East Asian font goes in
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "WenQuanYi Zen Hei")
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = HEADER
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        el = OxmlElement("w:fldChar" if kind else "w:instrText")
+        if kind:
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el.text = text
+        footer.add_run()._r.append(el)
+    footer.add_run(" 页")
+    for i, text in enumerate(paragraphs):
+        if "｜" in text:
+            cells = text.split("｜")
+            for cell, value in zip(doc.add_table(rows=1, cols=len(cells)).rows[0].cells, cells):
+                cell.text = value
+            continue
+        para = doc.add_paragraph(text)
+        if i == 0:
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        else:
+            para.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            para.paragraph_format.first_line_indent = Pt(24)
+    src = out_dir / "office_contract.docx"
+    doc.save(src)
+    # A private profile: concurrent soffice runs sharing one profile lock each other out.
+    profile = (out_dir / "lo-profile").resolve().as_uri()
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out_dir), str(src)], capture_output=True, timeout=timeout, check=False)
+    out = out_dir / "office_contract.pdf"
+    return out if out.exists() else None
