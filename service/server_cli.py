@@ -17,15 +17,16 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, help="同时审查的文件数")
     p.set_defaults(func=serve)
 
-    t = sub.add_parser("tokens", help="管理 API 令牌 / manage API tokens")
-    t.add_argument("--db", help="SQLite 文件路径（同 serve）")
+    db = argparse.ArgumentParser(add_help=False)  # --db before or after the action
+    db.add_argument("--db", default=argparse.SUPPRESS, help="SQLite 文件路径（同 serve；DATABASE_URL 优先）")
+    t = sub.add_parser("tokens", parents=[db], help="管理 API 令牌 / manage API tokens")
     tsub = t.add_subparsers(dest="tokens_command", required=True)
-    c = tsub.add_parser("create", help="创建令牌（只显示一次）")
+    c = tsub.add_parser("create", parents=[db], help="创建令牌（只显示一次）")
     c.add_argument("name")
     c.set_defaults(func=tokens_create)
-    lp = tsub.add_parser("list", help="列出令牌名称")
+    lp = tsub.add_parser("list", parents=[db], help="列出令牌名称")
     lp.set_defaults(func=tokens_list)
-    r = tsub.add_parser("revoke", help="吊销令牌")
+    r = tsub.add_parser("revoke", parents=[db], help="吊销令牌")
     r.add_argument("name")
     r.set_defaults(func=tokens_revoke)
 
