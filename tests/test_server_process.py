@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -114,3 +115,25 @@ def test_tokens_cli_and_bearer(tmp_path, env):
     assert cli("tokens", "--db", db, "revoke", "legal-1", env=env).returncode == 0
     assert cli("tokens", "--db", db, "revoke", "legal-1", env=env).returncode == 2
     assert "legal-1" not in cli("tokens", "--db", db, "list", env=env).stdout
+
+
+def test_full_queue_answers_503_with_retry_after(tmp_path, env):
+    env = {**env, "CLAUSECHECK_WORKERS": "1", "CLAUSECHECK_QUEUE": "0"}
+    port = free_port()
+    proc = start_server(tmp_path / "cc.sqlite3", port, env)
+    data = SAMPLE.read_bytes() * 100  # long enough that requests overlap
+
+    def post(_):
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/reviews", files={"file": ("long.txt", data)}, timeout=120)
+        return r.status_code, r.headers.get("retry-after"), r.headers.get("content-type")
+
+    try:
+        with ThreadPoolExecutor(8) as ex:
+            answers = list(ex.map(post, range(8)))
+    finally:
+        stop(proc)
+    codes = [a[0] for a in answers]
+    assert set(codes) <= {200, 503} and 200 in codes and 503 in codes, codes
+    for code, retry, ctype in answers:
+        if code == 503:
+            assert retry and int(retry) >= 1 and ctype == "application/problem+json"

@@ -65,7 +65,8 @@ def browser():
 
 
 def test_upload_review_and_highlight(server, browser):
-    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                               permissions=["clipboard-read", "clipboard-write"]).new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -89,11 +90,12 @@ def test_upload_review_and_highlight(server, browser):
     active = page.locator("#doc-text mark.ev.active")
     active.first.wait_for()
     assert "selected" in card.get_attribute("class")
-    page.wait_for_function("""() => {
+    in_view = """() => {
         const m = document.querySelector('#doc-text mark.active'), box = document.querySelector('#doc-text');
         const a = m.getBoundingClientRect(), b = box.getBoundingClientRect();
-        return a.top >= b.top && a.bottom <= b.bottom;
-    }""", timeout=5000)  # scrolled into the text pane's view
+        return a.top >= b.top && a.bottom <= b.bottom && a.top >= 0 && a.bottom <= window.innerHeight;
+    }"""
+    page.wait_for_function(in_view, timeout=5000)  # scrolled into the text pane's view and the window's
     index = card.get_attribute("data-index")
     assert all(index in m.split() for m in active.evaluate_all("els => els.map(e => e.dataset.findings)"))
 
@@ -101,9 +103,18 @@ def test_upload_review_and_highlight(server, browser):
     page.focus(".finding-title")
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.classList.contains('finding-title')")
+    page.wait_for_function(in_view, timeout=5000)
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web.png"))
+
+    copy = page.locator(".suggestion button").first
+    copy.click()
+    page.wait_for_function("() => document.querySelector('.suggestion button').textContent === '已复制'")
+    with page.expect_download() as dl:
+        page.click("#dl-json")
+    assert dl.value.suggested_filename.endswith(".json")
+    assert '"clausecheck.review/v1"' in Path(dl.value.path()).read_text("utf-8")
 
     page.click("#recent summary")
     rows = page.locator("#recent-body tr")
@@ -116,7 +127,7 @@ def test_upload_review_and_highlight(server, browser):
     assert page.is_hidden("#result")
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert not problems, problems
-    page.close()
+    page.context.close()
 
 
 def test_error_is_shown_in_chinese(server, browser, tmp_path):

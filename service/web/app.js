@@ -206,7 +206,8 @@ function showReview(review) {
   $("warnings").replaceChildren(...(doc.warnings || []).map((w) => h("li", {}, w)));
   renderFindings(review);
   renderText(review);
-  $("result-h").focus();
+  $("result-h").focus({ preventScroll: true });
+  $("result").scrollIntoView({ block: "start" }); // both panes fill the screen from here
 }
 
 function whereOf(ev) {
@@ -330,7 +331,11 @@ function selectFinding(index, j) {
   }
   const key = `${index}:${j}`;
   const target = marks.find((m) => m.dataset.keys.split(" ").includes(key)) || marks[0];
-  target.scrollIntoView({ block: "center", behavior: "smooth" });
+  // scroll the text pane only, so the finding just clicked stays where it is
+  const behavior = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+  box.scrollIntoView({ block: "nearest", behavior });
+  const r = target.getBoundingClientRect(), b = box.getBoundingClientRect();
+  box.scrollBy({ top: r.top - b.top - (box.clientHeight - r.height) / 2, behavior });
   setStatus(`已在原文中标出“${f.title}”的依据条文（${marks.length} 处）。`);
 }
 
