@@ -54,7 +54,7 @@ class SentenceFacts:
     text: str
     markers: list[Marker]
     mentions: list[tuple[int, int, str]]  # (start, end, role) of party names acting as possible subjects
-    hedges: list[str]
+    hedges: list[tuple[str, int]]  # (word, offset), found once per sentence
     exceptions: list[Exception_] = field(default_factory=list)
 
     def governing(self, pos: int) -> Marker | None:
@@ -90,14 +90,11 @@ class SentenceFacts:
         """Hedges that qualify the act at `pos`: near it, or just before its verb. A hedge elsewhere in
         the sentence (甲方必要时可…；乙方应…) qualifies something else."""
         out = []
-        for h, s in self._hedge_pos:
+        for h, s in self.hedges:
             if abs(s - pos) <= span or (marker is not None and 0 <= marker.start - s <= 8):
                 out.append(h)
         return out
 
-    @property
-    def _hedge_pos(self):
-        return [(m.group(), m.start()) for m in HEDGES.finditer(self.text)]
 
 
 class Analyzer:
@@ -153,7 +150,7 @@ class Analyzer:
                 kind = "other"
             exceptions.append(Exception_(m.group(), kind, m.start()))
         return SentenceFacts(text=text, markers=markers, mentions=mentions,
-                             hedges=[h.group() for h in HEDGES.finditer(text)], exceptions=exceptions)
+                             hedges=[(h.group(), h.start()) for h in HEDGES.finditer(text)], exceptions=exceptions)
 
 
 def _alternation(words: list[str]) -> str:

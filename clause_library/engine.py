@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from nlp.model import Document
@@ -53,13 +53,10 @@ class DocContext:
         defs = {t: d for t, d in doc.definitions.items() if len(t) >= 2}
         self._def_rx = re.compile("|".join(re.escape(t) for t in sorted(defs, key=len, reverse=True))) if defs else None
         self._defs = defs
-        self._overrides = _far_exceptions(self.passages)
+        self.overrides = _far_exceptions(self.passages)
 
     @staticmethod
     def _passages(doc: Document) -> list[Passage]:
-        heads = {}
-        for s in doc.sections:
-            heads.setdefault(s.label, s.title)
         out: list[Passage] = []
         heading_starts = {sec.start for sec in doc.sections}
         titled = sorted((sec for sec in doc.sections if sec.level in ("chapter", "article", "clause", "attachment")),
@@ -190,7 +187,7 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
         broad = [e for e in facts.exceptions if e.kind == "broad"]
         if broad and role == "supports":
             role, reasons = "weakens", [f"设有宽泛例外（{broad[0].text}）"]
-        far = ctx._overrides.get(p.index)
+        far = ctx.overrides.get(p.index)
         if far and role == "supports":
             q = ctx.passages[far]
             role, reasons = "weakens", [f"{q.article or '另一条款'}另设例外，限制了本条的适用（{q.text[:40]}）"]
