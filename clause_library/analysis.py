@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 
 from nlp.parties import role_lexicon
 
+from .lexicon import concept_pattern, voices
+
 # Order matters: longer markers first so that 不应 is a ban, not 应.
 _MODAL = [
-    ("ban", r"不得|禁止|严禁|不应当|不应|不可以|不能|无权|不允许|不准|杜绝"),
-    ("permission", r"有权|可以|可能|允许|保留[^。；]{0,12}权利|享有[^。；]{0,8}权|可(?=[\u4e00-\u9fff])(?<!许可)(?<!认可)(?<!不可)"
+    # an act expressly not owed: "乙方无义务清除", "不负责销毁", "无需另行通知", "不保证…"
+    ("negated", r"无义务|没有[^。；，]{0,16}义务|不负有[^。；]{0,8}义务|无须|无需|不必|不负责|不保证|无法保证|不能保证|不担保|"
+                r"不(?:承担|负)[^。；，]{0,12}(?:义务|责任)"),
+    ("ban", r"不得|禁止|严禁|不应当|不应|不可以|不能|无权|不允许|不准|杜绝|不会|绝不|不(?=[^。；，]{0,4}(?:访问|查看|披露|泄露|使用|利用|转让|出售|提供|存储|传输|保存|保留|处理|修改))"),
+    ("permission", r"有权|可以|可能|允许|(?<![不应须])得(?=将|以|把|对|向|就|于|在|为|使用|保留|留存|存储|处理|保存)|保留[^。；]{0,12}权利|享有[^。；]{0,8}权|可(?=[\u4e00-\u9fff])(?<!许可)(?<!认可)(?<!不可)"
                    r"(?!用|靠|移植|信|恢复|控|视化|行|持续|追溯|读|擦|及|能)"),
     ("duty", r"应当|应该|必须|务必|须|应(?!用|急|答|收|付|予以|对(?:措施|风险|突发|事件|策略|机制|方案|能力|处置))|负责|保证|承诺|确保|负有|承担|予以|按要求|需(?!求|要的)"),
     # 将 after a modal or 要求 is a preposition (应将数据迁出, 要求将…), not a promise
@@ -18,12 +23,10 @@ _MODAL = [
 ]
 _MODAL_RX = [(m, re.compile(p)) for m, p in _MODAL]
 
-HEDGES = re.compile(
-    r"原则上|尽量|尽可能|尽最大努力|尽力|视情况|视具体情况|一般情况下|一般而言|通常情况下|合理努力|商业上合理|可协商|另行协商|协商处理|协商确定|"
-    r"在必要的条件下|必要时可|合理期限内|努力目标|酌情|优先|力争|争取|默认")
+HEDGES = re.compile(concept_pattern("hedge"))
 
 # Words immediately before a party name that make it an object, not the one who acts.
-_OBLIQUE = re.compile(r"(?:经|未经|向|对|与|给|为|按|依|据|同|由于|取得|征得|获得|通知|告知|报|协助|配合|要求|提供给)$")
+_OBLIQUE = re.compile(r"(?:经|未经|向|对|与|给|为|按|依|据|同|由于|取得|征得|获得|通知|告知|报|协助|配合|要求|提供给|在|至|到|于|从|通过|替|帮|代)$")
 
 _EXCEPTION = re.compile(
     r"除(?P<a>[^。；]{1,60}?)(?:外|以外|之外)|但(?P<b>[^。；]{1,60}?)除外|(?P<c>[^，。；]{1,40}?)的除外|"
@@ -102,6 +105,12 @@ class Analyzer:
 
     def __init__(self, parties: dict[str, list[str]]):
         lex = role_lexicon(parties)
+        # vendor voices (我们/本公司 vs 您/用户) unless the contract itself gave the word a role
+        own = {n for names in parties.values() for n in names}
+        for role, words in voices().items():
+            for w in words:
+                if w not in own:
+                    lex.setdefault(w, role)
         self.lexicon = lex
         names = sorted(lex, key=len, reverse=True)
         self._party_rx = re.compile("|".join(re.escape(n) for n in names if n))
@@ -134,7 +143,8 @@ class Analyzer:
                 continue
             nxt = text[m.end():m.end() + 2]
             # "甲方数据", "甲方的": a possessive names whose thing it is, not who acts
-            if nxt.startswith(("数据", "的", "资料", "信息", "业务", "系统", "所有", "书面", "同意", "授权", "要求", "确认")):
+            if nxt.startswith(("数据", "的", "资料", "信息", "业务", "系统", "所有", "书面", "同意", "授权", "要求", "确认",
+                               "上", "内", "中", "之", "账", "帐", "名下", "自身", "提供的", "上传", "存储", "提交", "方面")):
                 continue
             mentions.append((m.start(), m.end(), self.lexicon[m.group()]))
         exceptions = []

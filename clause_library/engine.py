@@ -7,26 +7,16 @@ from functools import lru_cache
 
 from nlp.model import Document
 
+from . import recognizers  # noqa: F401  (registers the document-level recognizers)
 from .analysis import Analyzer, SentenceFacts
+from .frames import Frame, read_frame
+from .hits import RECOGNIZERS, Hit
+from .lexicon import expand_concepts
 from .library import Rule, Signal, get_profile, library, source_text
 from .profiles import choose_profile
-from .recognizers import RECOGNIZERS
 
 ROLE_ZH = {"customer": "甲方（采购方）", "provider": "服务方", "manager": "平台管理方"}
 MAX_EVIDENCE = 4
-
-
-@dataclass
-class Hit:
-    """One passage's bearing on one requirement."""
-
-    role: str  # supports | weakens | conflicts
-    sentence: int
-    reasons: list[str]
-    signal: str
-    # a weakening that qualifies the duty itself (hedge, broad exception, discretion) rather than a
-    # weaker mention elsewhere (the same act on another party, or only permitted)
-    qualifies: bool = True
 
 
 @dataclass
@@ -120,7 +110,7 @@ def _is_heading(s, heading_starts: set[int]) -> bool:
 
 @lru_cache(maxsize=4096)
 def _compile(template: str, roles: tuple) -> re.Pattern:
-    text = template
+    text = expand_concepts(template)
     for name, alt in roles:
         text = text.replace("{" + name + "}", alt)
     return re.compile(text)
@@ -151,60 +141,80 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
     for group in sig.none:
         if ctx.pattern(group).search(p.text):
             return None
-    facts = ctx.analyzer.facts(p.text)
-    pos = first.start()
-    marker = facts.governing(pos)
-    if marker is None and p.lead_in is not None:
-        # a list item under "乙方应履行下列义务：" takes the lead-in's verb and subject
-        lead = ctx.passages[p.lead_in]
-        lf = ctx.analyzer.facts(lead.text)
-        marker = lf.markers[0] if lf.markers else None
-        actor = lf.subject_of(marker, len(lead.text))
-    else:
-        actor = ctx.subject(p, facts, marker, pos)
-    modality = marker.kind if marker else "statement"
-    actor_ok = _actor_ok(sig.actor, actor)
+    if sig.unless:
+        # what follows in the same clause can undo a reading: a retention window that ends in deletion
+        around = p.text + "\n" + _following(ctx, p)
+        for group in sig.unless:
+            if ctx.pattern(group).search(around):
+                return None
+    frame = read_frame(ctx, p, first.start(), first.group())
+    actor_ok = _actor_ok(sig.actor, set(frame.actor))
+    modality = frame.modality
     modality_ok = "any" in sig.modality or modality in sig.modality
 
     if sig.role == "supports":
+        if modality == "negated":
+            # "乙方无义务清除…", "不负责销毁": the very act expressly not owed
+            if sig.negated == "ignore" or actor_ok is False:
+                return None
+            return Hit(sig.negated, p.index, [f"服务方明确不承担该义务（“{frame.modal_word}”）"], sig.name,
+                       frame=frame, decided_by=f"{sig.name}: negated -> {sig.negated}")
         reasons: list[str] = []
         role = "supports"
+        decided = f"{sig.name}: supports"
         if actor_ok is False:
             if sig.wrong_actor == "ignore":
                 return None
-            who = "、".join(ROLE_ZH.get(r, r) for r in sorted(actor))
+            who = "、".join(ROLE_ZH.get(r, r) for r in sorted(frame.actor))
             role, reasons, qualifies = "weakens", [f"该条款约定由{who}承担，而非服务方"], False
+            decided = f"{sig.name}: actor {frame.actor} is not {sig.actor} -> weakens"
         elif not modality_ok:
             if sig.wrong_modality == "ignore":
                 return None
-            word = marker.text if marker else ""
-            role, reasons, qualifies = "weakens", [f"仅为“{word}”等非强制表述，未设定明确义务"], False
+            role, reasons, qualifies = "weakens", [f"仅为“{frame.modal_word}”等非强制表述，未设定明确义务"], False
+            decided = f"{sig.name}: modality {modality} not in {sig.modality} -> weakens"
         else:
             qualifies = True
-        hedges = facts.hedges_for(marker if marker and marker.start < len(p.text) else None, pos)
-        if hedges and role == "supports":
-            role, reasons = "weakens", [f"措辞含对冲用语（{'、'.join(dict.fromkeys(hedges))}）"]
-        broad = [e for e in facts.exceptions if e.kind == "broad"]
+        if frame.hedges and role == "supports":
+            role, reasons = "weakens", [f"措辞含对冲用语（{'、'.join(frame.hedges)}）"]
+            decided = f"{sig.name}: hedge -> weakens"
+        broad = [t for k, t in frame.exceptions if k == "broad"]
         if broad and role == "supports":
-            role, reasons = "weakens", [f"设有宽泛例外（{broad[0].text}）"]
+            role, reasons = "weakens", [f"设有宽泛例外（{broad[0]}）"]
+            decided = f"{sig.name}: broad exception -> weakens"
         far = ctx.overrides.get(p.index)
-        if far and role == "supports":
+        if far is not None and role == "supports":
             q = ctx.passages[far]
             role, reasons = "weakens", [f"{q.article or '另一条款'}另设例外，限制了本条的适用（{q.text[:40]}）"]
-        return Hit(role, p.index, reasons, sig.name, qualifies=qualifies)
+            decided = f"{sig.name}: far exception in passage {far} -> weakens"
+        return Hit(role, p.index, reasons, sig.name, qualifies=qualifies, frame=frame, decided_by=decided)
     # weakens / conflicts: only when the act is really granted or stated, not banned
     if actor_ok is False or not modality_ok:
         return None
-    return Hit(sig.role, p.index, [sig.reason] if sig.reason else [], sig.name, qualifies=sig.qualifies)
+    return Hit(sig.role, p.index, [sig.reason] if sig.reason else [], sig.name, qualifies=sig.qualifies,
+               frame=frame, decided_by=f"{sig.name}: {sig.role}")
 
 
-def judge(ctx: DocContext, rule: Rule) -> dict:
+def _following(ctx: DocContext, p: Passage) -> str:
+    nxt = p.index + 1
+    if nxt < len(ctx.passages) and (ctx.passages[nxt].paragraph == p.paragraph
+                                    or (p.article and ctx.passages[nxt].article == p.article)):
+        return ctx.passages[nxt].text
+    return ""
+
+
+def candidate_hits(ctx: DocContext, rule: Rule) -> list[Hit]:
     hits: list[Hit] = list(RECOGNIZERS[rule.recognizer](ctx)) if rule.recognizer else []
     for p in ctx.passages:
         for sig in rule.signals:
             h = _match_signal(ctx, sig, p)
             if h:
                 hits.append(h)
+    return hits
+
+
+def judge(ctx: DocContext, rule: Rule) -> dict:
+    hits = candidate_hits(ctx, rule)
     supports = [h for h in hits if h.role == "supports"]
     weakens = [h for h in hits if h.role == "weakens"]
     conflicts = [h for h in hits if h.role == "conflicts"]
@@ -334,12 +344,6 @@ def review(doc: Document, profile: str = "auto") -> dict:
     lib = library()
     findings = [judge(ctx, lib.rules[rid]) for rid in prof.requirements]
     counts = {s: sum(1 for f in findings if f["status"] == s) for s in ("satisfied", "weak", "conflicting", "missing")}
-    if counts["satisfied"] == len(findings):
-        verdict = "pass"
-    elif counts["conflicting"] or any(f["status"] == "missing" and f["severity"] == "high" for f in findings):
-        verdict = "fail"
-    else:
-        verdict = "needs-revision"
     warnings = list(doc.warnings)
     if why:
         warnings.append(f"自动选择审查模板：{chosen}（{prof.title}）")
@@ -352,6 +356,6 @@ def review(doc: Document, profile: str = "auto") -> dict:
         "profile_title": prof.title,
         "profile_auto": why,
         "rules_version": lib.version,
-        "summary": {**counts, "verdict": verdict},
+        "summary": counts,  # the pass/fail verdict is the service's policy (service/policy.py)
         "findings": findings,
     }

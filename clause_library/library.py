@@ -10,8 +10,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 HERE = Path(__file__).parent
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser: a cold start reads 26 files
 Role = Literal["provider", "customer", "manager", "any", "provider-side"]
-Modality = Literal["duty", "ban", "permission", "statement", "any"]
+Modality = Literal["duty", "ban", "permission", "statement", "negated", "any"]
 
 
 class UnknownProfile(ValueError):
@@ -38,6 +39,10 @@ class Signal(BaseModel):
     role: Literal["supports", "weakens", "conflicts"]
     all: list[str]  # regex groups; the first must match the sentence, the rest the sentence or its heading
     none: list[str] = Field(default_factory=list)  # any match here disqualifies the sentence
+    # any match in the clause or the sentence that continues it undoes the reading ("保留30日，期满后删除")
+    unless: list[str] = Field(default_factory=list)
+    # supports only: the very act expressly not owed ("无义务删除") makes the clause…
+    negated: Literal["conflicts", "weakens", "ignore"] = "conflicts"
     actor: Role = "any"  # who must be the subject of the governing verb
     modality: list[Modality] = Field(default_factory=lambda: ["any"])
     reason: str = ""  # why (Chinese): for weakens / conflicts, and for supports with nothing missing
@@ -99,13 +104,14 @@ def _load(rules_dir: Path, profiles_file: Path) -> Library:
     for path in sorted(rules_dir.glob("*.yaml")):
         raw = path.read_bytes()
         digest.update(raw)
-        rule = Rule.model_validate(yaml.safe_load(raw))
+        rule = Rule.model_validate(yaml.load(raw, Loader=_LOADER))
         if rule.id != path.stem:
             raise ValueError(f"{path.name}: id {rule.id!r} must match the file name")
         rules[rule.id] = rule
     raw = profiles_file.read_bytes()
     digest.update(raw)
-    data = yaml.safe_load(raw)
+    digest.update((HERE / "lexicon.yaml").read_bytes())
+    data = yaml.load(raw, Loader=_LOADER)
     profiles: dict[str, Profile] = {}
     pending = dict(data["profiles"])
     while pending:

@@ -3,15 +3,16 @@ whether each signatory was given duties). Each takes the DocContext and yields e
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from typing import Iterable
+
+from .hits import Hit, recognizer
 
 ROLE_ZH = {"customer": "档案部门（甲方）", "provider": "服务方", "manager": "政务云平台管理方"}
 _WITNESS = re.compile(r"见证")
 
 
-def tripartite(ctx) -> Iterable:
-    from .engine import Hit
-
+@recognizer("tripartite-parties")
+def tripartite(ctx) -> Iterable[Hit]:
     parties = ctx.doc.parties
     if not all(parties.get(r) for r in ("customer", "provider", "manager")):
         return []
@@ -37,5 +38,3 @@ def tripartite(ctx) -> Iterable:
     return [Hit("supports", i, ["档案部门、政务云平台管理方、服务方三方签订协议并分别明确责任"], "tripartite")
             for i in preamble]
 
-
-RECOGNIZERS: dict[str, Callable] = {"tripartite-parties": tripartite}

@@ -74,6 +74,11 @@ def find_parties(text: str) -> dict[str, list[str]]:
     for m in _SHORT.finditer(head):
         alias, name = m.group("alias"), m.group("name")
         role = _role_of(alias)
+        if role is None and alias in _PROVIDER_SELF:
+            role = "provider"
+        if role is None and _COMPANY.search(name) and not parties.get("provider"):
+            # vendor terms: "XX科技有限公司（以下简称“某云”）" introduces the provider itself
+            role = "provider"
         if role is None:
             # "XX公司（以下简称“北辰”）": an alias with no role word takes the role of the name
             for r, names in parties.items():
@@ -81,7 +86,48 @@ def find_parties(text: str) -> dict[str, list[str]]:
                     role = r
                     break
         add(role, alias)
+    if not parties.get("provider"):
+        # "本协议是某云与开发者（以下简称“您”）…订立": the one who offers the terms is the provider
+        m = re.search(r"本(?:协议|条款|合同)(?:是|系|由)([\u4e00-\u9fffA-Za-z]{2,12}?)(?:与|和)(?:您|用户|客户|开发者|[\u4e00-\u9fffA-Za-z]{0,12}(?:用户|开发者|客户))", head)
+        if m and not _NOT_PARTIES.match(m.group(1)):
+            add("provider", m.group(1))
+    if not parties.get("provider"):
+        for brand in find_brands(text):
+            add("provider", brand)
     return parties
+
+
+_PROVIDER_SELF = {"本公司", "我们", "我方", "本平台", "本网站", "本站", "公司"}
+_COMPANY = re.compile(r"(?:公司|集团|有限|科技|Ltd|Inc|Limited)")
+_NOT_PARTIES = re.compile(r"^(?:本协议|本合同|本服务|本条款|协议|服务|账号|SLA|API|SDK|CDN|DNS|VPN|HTTP|HTTPS|IP|ID|"
+                          r"政务云|私有云|公有云|混合云|行业云|专有云|云平台|电子政务云)$", re.I)
+# Words that follow a party acting as the subject of a clause.
+_CUE = r"(?=将|有权|应|会|不|可|保留|承诺|已|无|对|仅|负责|提供|没有|保证|同意|可能|亦|也|均|在|为|根据|依据|收到|建议)"
+_LATIN_BRAND = re.compile(r"(?<![A-Za-z0-9.{])([A-Z][A-Za-z0-9]{2,20}|\{\{[A-Za-z.]{2,40}\}\})" + _CUE)
+_CJK_CLOUD = re.compile(r"([\u4e00-\u9fff]{1,3}云)" + _CUE)
+_LOCATION = re.compile(r"^(?:北京|上海|天津|重庆|深圳|广州|杭州|南京|成都|武汉|西安|苏州|厦门|[\u4e00-\u9fff]{2,3}(?:省|市))+")
+
+
+def find_brands(text: str, min_count: int = 4) -> list[str]:
+    """Vendor terms often name the provider by its brand only (某云将…, Acme有权…). A brand is a name
+    that keeps coming back as the subject of clauses: a Latin word or template, a word ending in 云,
+    or the start of a company name given in the opening lines."""
+    counts: dict[str, int] = {}
+    for rx in (_LATIN_BRAND, _CJK_CLOUD):
+        for m in rx.finditer(text):
+            w = m.group(1)
+            if not _NOT_PARTIES.match(w):
+                counts[w] = counts.get(w, 0) + 1
+    for m in re.finditer(r"([\u4e00-\u9fff]{2,20}?)(?:[\u4e00-\u9fff]{0,8})有限公司", text[:3000]):
+        core = _LOCATION.sub("", m.group(0))
+        for n in (4, 3, 2):
+            w = core[:n]
+            if len(w) == n and not _NOT_PARTIES.match(w):
+                c = len(re.findall(re.escape(w) + _CUE, text))
+                if c >= min_count:
+                    counts[w] = max(counts.get(w, 0), c)
+                    break
+    return [w for w, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c >= min_count][:3]
 
 
 def role_lexicon(parties: dict[str, list[str]]) -> dict[str, str]:

@@ -38,7 +38,9 @@ def review_job(data: bytes, name: str, profile: str, limits: tuple[int, int, int
 
     try:
         doc = read_document(data, name, Limits(*limits))
-        return {"review": review(doc, profile), "text": doc.text}
+        from .policy import with_verdict
+
+        return {"review": with_verdict(review(doc, profile)), "text": doc.text}
     except DocumentError as e:
         return {"error": {"status": e.http_status, "code": e.code, "zh": e.message_zh, "en": e.message_en}}
     except UnknownProfile as e:

@@ -1,0 +1,69 @@
+"""The concept lexicon (lexicon.yaml): shared words for acts, objects, places, times, recipients,
+purposes, exceptions and disclaimers, named once and used by every rule as <concept-id>."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+_REF = re.compile(r"<([a-z][a-z0-9-]*)>")
+
+
+class UnknownConcept(KeyError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(HERE / "lexicon.yaml", "rb") as fh:
+        return yaml.load(fh, Loader=loader)
+
+
+def concepts() -> dict[str, dict]:
+    return lexicon()["concepts"]
+
+
+def voices() -> dict[str, list[str]]:
+    return lexicon()["voices"]
+
+
+@lru_cache(maxsize=None)
+def concept_pattern(cid: str) -> str:
+    """The alternation a concept stands for, with nested concepts expanded (party placeholders stay
+    for the document to fill in)."""
+    try:
+        words = concepts()[cid]["words"]
+    except KeyError:
+        raise UnknownConcept(cid) from None
+    return "(?:" + "|".join(expand_concepts(str(w)) for w in words) + ")"
+
+
+def expand_concepts(template: str) -> str:
+    return _REF.sub(lambda m: concept_pattern(m.group(1)), template)
+
+
+def concept_ids(template: str) -> list[str]:
+    return _REF.findall(template)
+
+
+def find_concepts(text: str, ids: list[str], roles: dict[str, str]) -> dict[str, list[str]]:
+    """Which of the given concepts a text mentions, with the words found (for explanations)."""
+    out: dict[str, list[str]] = {}
+    for cid in ids:
+        rx = _compiled(cid, tuple(sorted(roles.items())))
+        found = [m.group() for m in rx.finditer(text)]
+        if found:
+            out[cid] = list(dict.fromkeys(found))
+    return out
+
+
+@lru_cache(maxsize=512)
+def _compiled(cid: str, roles: tuple) -> re.Pattern:
+    text = concept_pattern(cid)
+    for name, alt in roles:
+        text = text.replace("{" + name + "}", alt)
+    return re.compile(text)
