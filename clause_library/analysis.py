@@ -15,7 +15,7 @@ _MODAL = [
     ("negated", r"无义务|没有[^。；，]{0,16}义务|不负有[^。；]{0,8}义务|无须|无需|不必|不负责|不保证|无法保证|不能保证|不担保|"
                 r"不(?:承担|负)[^。；，]{0,12}(?:义务|责任)"),
     ("ban", r"不得|禁止|严禁|不应当|不应|不可以|不能|无权|不允许|不准|杜绝|不会|绝不|不(?=[^。；，]{0,4}(?:访问|查看|披露|泄露|使用|利用|转让|出售|提供|存储|传输|保存|保留|处理|修改))"),
-    ("permission", r"有权|可以|可能|允许|(?<![不应须])得(?=将|以|把|对|向|就|于|在|为|使用|保留|留存|存储|处理|保存)|保留[^。；]{0,12}权利|享有[^。；]{0,8}权|可(?=[\u4e00-\u9fff])(?<!许可)(?<!认可)(?<!不可)"
+    ("permission", r"有权|可以|可能|允许|(?<![不应须])得(?=将|以|把|对|向|就|于|在|为|使用|保留|留存|存储|处理|保存)|保留[^。；]{0,60}?权利|享有[^。；]{0,8}权|可(?=[\u4e00-\u9fff])(?<!许可)(?<!认可)(?<!不可)"
                    r"(?!用|靠|移植|信|恢复|控|视化|行|持续|追溯|读|擦|及|能)"),
     ("duty", r"应当|应该|必须|务必|须|应(?!用|急|答|收|付|予以|对(?:措施|风险|突发|事件|策略|机制|方案|能力|处置))|负责|保证|承诺|确保|负有|承担|予以|按要求|需(?!求|要的)"),
     # 将 after a modal or 要求 is a preposition (应将数据迁出, 要求将…), not a promise
@@ -31,6 +31,7 @@ _OBLIQUE = re.compile(r"(?:经|未经|向|对|与|给|为|按|依|据|同|由于
 _EXCEPTION = re.compile(
     r"除(?P<a>[^。；]{1,60}?)(?:外|以外|之外)|但(?P<b>[^。；]{1,60}?)除外|(?P<c>[^，。；]{1,40}?)的除外|"
     r"(?P<d>[^，。；]{1,40}?)不在此限")
+_ACK = re.compile(r"(?:充分|已经|已)?(?:了解|理解|知悉|知晓|同意|确认|认可|承认|注意到?)(?:并|且|及)?")
 _CONDITION_END = re.compile(r"(?:的|时|后|前|中)[，,]")
 _CONSENT = re.compile(r"(?:同意|授权|批准|许可|书面确认)")
 _BROAD = re.compile(r"必要|必需|所需|需要|认为|改进|优化|提升|研发|分析|营销|推广|关联|第三方|合作伙伴|业务需求|自行决定|判断|合理")
@@ -136,6 +137,11 @@ class Analyzer:
                 taken.append((m.start(), m.end()))
                 markers.append(Marker(kind, m.start(), m.end(), m.group()))
         markers.sort(key=lambda m: m.start)
+        # "您应了解/您理解并同意，…乙方不承担责任": an acknowledgement preface binds nobody to act; the
+        # clause's verb comes after it
+        if len(markers) > 1:
+            markers = [m for i, m in enumerate(markers)
+                       if not (i < len(markers) - 1 and _ACK.match(text, m.end))]
         mentions = []
         for m in self._party_rx.finditer(text):
             prefix = text[max(0, m.start() - 4):m.start()]

@@ -98,7 +98,8 @@ class DocContext:
         return set()
 
 
-_ITEM_START = re.compile(r"^(?:[（(]?\d{1,2}[）)．.、]|[（(][一二三四五六七八九十]+[）)]|[①-⑳])")
+_ITEM_START = re.compile(r"^(?:[（(]?\d{1,2}[）)．.、]|[（(][一二三四五六七八九十]+[）)]|[①-⑳]|[（(]?[ivxIVX]{1,4}[）)][.．、]?|"
+                         r"[a-hA-H][.、)）]|[•·▪\-–—]\s*)")
 
 
 def _is_heading(s, heading_starts: set[int]) -> bool:
@@ -134,9 +135,11 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
     # A heading may supply context for a duty ("第二十条 合同终止时的数据处理"), never for a conflict:
     # a permission or disclaimer must say in its own words what it takes away.
     heading = p.heading if sig.role != "conflicts" else ""
+    # a list item is read with its lead-in ("以下情形造成的损失，乙方不承担责任：（一）黑客攻击…")
+    lead = ctx.passages[p.lead_in].text if p.lead_in is not None else ""
     for group in sig.all[1:]:
         rx = ctx.pattern(group)
-        if not (rx.search(p.text) or rx.search(heading)):
+        if not (rx.search(p.text) or rx.search(heading) or (lead and rx.search(lead))):
             return None
     for group in sig.none:
         if ctx.pattern(group).search(p.text):
@@ -147,7 +150,7 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
         for group in sig.unless:
             if ctx.pattern(group).search(around):
                 return None
-    frame = read_frame(ctx, p, first.start(), first.group())
+    frame = _frame(ctx, sig, p, first)
     actor_ok = _actor_ok(sig.actor, set(frame.actor))
     modality = frame.modality
     modality_ok = "any" in sig.modality or modality in sig.modality
@@ -159,6 +162,9 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
                 return None
             return Hit(sig.negated, p.index, [f"服务方明确不承担该义务（“{frame.modal_word}”）"], sig.name,
                        frame=frame, decided_by=f"{sig.name}: negated -> {sig.negated}")
+        if modality == "ban" and sig.banned == "conflicts" and actor_ok is not False and "ban" not in sig.modality:
+            return Hit("conflicts", p.index, [f"服务方拒绝提供（“{frame.modal_word}”）"], sig.name,
+                       frame=frame, decided_by=f"{sig.name}: banned -> conflicts")
         reasons: list[str] = []
         role = "supports"
         decided = f"{sig.name}: supports"
@@ -193,6 +199,25 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
         return None
     return Hit(sig.role, p.index, [sig.reason] if sig.reason else [], sig.name, qualifies=sig.qualifies,
                frame=frame, decided_by=f"{sig.name}: {sig.role}")
+
+
+def _frame(ctx: DocContext, sig: Signal, p: Passage, first: re.Match) -> Frame:
+    """The frame is read where the verb that decides is: by default at the first pattern's match; a
+    signal may anchor it on another of its patterns (a disclaimer's own 不承担责任, wherever the
+    incident it names stands), found in the clause or in its lead-in."""
+    if sig.anchor:
+        rx = ctx.pattern(sig.all[sig.anchor])
+        m = rx.search(p.text)
+        if m:
+            return read_frame(ctx, p, m.start(), first.group())
+        if p.lead_in is not None:
+            lead = ctx.passages[p.lead_in]
+            m = rx.search(lead.text)
+            if m:
+                f = read_frame(ctx, lead, m.start(), first.group())
+                f.passage, f.inherited = p.index, True
+                return f
+    return read_frame(ctx, p, first.start(), first.group())
 
 
 def _following(ctx: DocContext, p: Passage) -> str:

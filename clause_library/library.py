@@ -41,6 +41,10 @@ class Signal(BaseModel):
     none: list[str] = Field(default_factory=list)  # any match here disqualifies the sentence
     # any match in the clause or the sentence that continues it undoes the reading ("保留30日，期满后删除")
     unless: list[str] = Field(default_factory=list)
+    # supports only: the act itself refused ("不提供导出服务") makes the clause…
+    banned: Literal["conflicts", "weakens"] = "weakens"
+    # which of `all` locates the deciding verb (default the first)
+    anchor: int = 0
     # supports only: the very act expressly not owed ("无义务删除") makes the clause…
     negated: Literal["conflicts", "weakens", "ignore"] = "conflicts"
     actor: Role = "any"  # who must be the subject of the governing verb
