@@ -29,6 +29,7 @@ from .worker_pool import Overloaded, TimedOut, make_pool, review_job
 log = logging.getLogger("clausecheck.api")
 WEB = Path(__file__).parent / "web"
 FORMATS = Literal["docx", "pdf", "txt", "md", "doc", "wps", "ofd", "html"]
+PROFILE_MAX = 64  # characters of a profile id, in JSON and multipart requests alike
 
 
 # ---- models: what /openapi.json promises (review.schema.json, plus id and text) ----
@@ -118,13 +119,13 @@ class TextSubmission(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field("contract.txt", min_length=1, max_length=255)
     text: str = Field(min_length=1)
-    profile: str = Field("auto", min_length=1, max_length=64)
+    profile: str = Field("auto", min_length=1, max_length=PROFILE_MAX)
     keep: bool = False
 
 
 class FileSubmission(BaseModel):
     file: bytes = Field(json_schema_extra={"format": "binary"})
-    profile: str = Field("auto", min_length=1, max_length=64)
+    profile: str = Field("auto", min_length=1, max_length=PROFILE_MAX)
     keep: bool = False
 
 
@@ -179,7 +180,8 @@ def _profiles() -> list[dict]:
 def _check_profile(profile: str) -> str:
     known = [p["id"] for p in _profiles()]
     if profile != "auto" and profile not in known:
-        raise Problem(422, "unknown-profile", "审查模板无效", f"未知的审查模板：{profile}。可用：auto、{'、'.join(known)}。",
+        shown = profile if len(profile) <= PROFILE_MAX else profile[:PROFILE_MAX] + "…"  # never echo much back
+        raise Problem(422, "unknown-profile", "审查模板无效", f"未知的审查模板：{shown}。可用：auto、{'、'.join(known)}。",
                       extra={"known": ["auto", *known]})
     return profile
 
@@ -189,7 +191,26 @@ def _clean_name(name: str | None) -> str:
     return base[:255] or "upload"
 
 
-async def _read_submission(request: Request, max_bytes: int) -> tuple[bytes, str, str, bool]:
+def _too_many_characters(limit: int, count: int | None = None) -> Problem:
+    from .pipeline import TooManyCharacters
+
+    return Problem(413, TooManyCharacters.code, "文字过多", TooManyCharacters(limit, count).message_zh)
+
+
+async def _check_characters(data: bytes, max_chars: int | None) -> None:
+    """Plain text over the characters limit is refused before any reading or reviewing."""
+    from nlp.errors import TooLarge
+
+    from .pipeline import check_characters_before_reading
+
+    try:
+        await run_in_threadpool(check_characters_before_reading, data, max_chars)
+    except TooLarge as exc:
+        raise Problem(413, exc.code, "文字过多", exc.message_zh) from None
+
+
+async def _read_submission(request: Request, max_bytes: int,
+                           max_chars: int | None = None) -> tuple[bytes, str, str, bool]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     too_big = Problem(413, "too-large", "文件过大", f"文件超过大小上限（{max_bytes / 1048576:g} MB）。")
     if ctype == "multipart/form-data":
@@ -198,12 +219,16 @@ async def _read_submission(request: Request, max_bytes: int) -> tuple[bytes, str
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise Problem(422, "file-required", "缺少文件", "请在表单字段 file 中上传合同文件。")
+            profile = form.get("profile")
+            profile = profile if isinstance(profile, str) and profile else "auto"
+            if len(profile) > PROFILE_MAX:  # the JSON body's limit; the value itself is not echoed
+                raise Problem(422, "invalid-parameters", "参数无效",
+                              f"参数无效。profile：长度不能超过 {PROFILE_MAX} 个字符")
             data = await upload.read(max_bytes + 1)
             if len(data) > max_bytes:
                 raise too_big
+            await _check_characters(data, max_chars)
             keep = str(form.get("keep", "")).lower() in ("1", "true", "on", "yes")
-            profile = form.get("profile")
-            profile = profile if isinstance(profile, str) and profile else "auto"
             return data, _clean_name(upload.filename), profile, keep
         finally:
             await form.close()
@@ -211,8 +236,9 @@ async def _read_submission(request: Request, max_bytes: int) -> tuple[bytes, str
         try:
             sub = TextSubmission.model_validate_json(await request.body())
         except ValidationError as exc:
-            where = "；".join(f"{'.'.join(map(str, e['loc'])) or '请求体'}：{e['msg']}" for e in exc.errors()[:5])
-            raise Problem(422, "invalid-parameters", "参数无效", f"请求体无效。{where}") from None
+            raise Problem(422, "invalid-parameters", "参数无效", f"请求体无效。{problems.zh_errors(exc.errors())}") from None
+        if max_chars and len(sub.text) > max_chars:
+            raise _too_many_characters(max_chars, len(sub.text))
         data = sub.text.encode("utf-8")
         if len(data) > max_bytes:
             raise too_big
@@ -225,7 +251,7 @@ async def _run_review(request: Request, data: bytes, name: str, profile: str) ->
     s: Settings = request.app.state.settings
     try:
         result = await request.app.state.pool.run(review_job, data, name, profile,
-                                                  (s.max_upload_bytes, s.max_pages, s.max_ocr_pages))
+                                                  (s.max_upload_bytes, s.max_pages, s.max_ocr_pages, s.max_characters))
     except Overloaded as exc:
         raise Problem(503, "overloaded", "服务繁忙", f"当前审查任务过多，请在 {exc.retry_after} 秒后重试。",
                       headers={"Retry-After": str(exc.retry_after)}) from None
@@ -239,7 +265,8 @@ async def _run_review(request: Request, data: bytes, name: str, profile: str) ->
                       "处理该文件时出错，文件可能已损坏或格式异常。已记录日志，请检查文件后重试。") from None
     if "error" in result:
         e = result["error"]
-        title = {400: "无法读取文件", 413: "文件过大", 415: "不支持的文件类型"}.get(e["status"], problems.TITLES.get(e["status"], "错误"))
+        title = {400: "无法读取文件", 413: "文字过多" if e["code"] == "too-many-characters" else "文件过大",
+                 415: "不支持的文件类型"}.get(e["status"], problems.TITLES.get(e["status"], "错误"))
         raise Problem(e["status"], e["code"], title, e["zh"])
     return result
 
@@ -279,7 +306,7 @@ def _api_router() -> APIRouter:
                 "application/json": {"schema": {"$ref": "#/components/schemas/TextSubmission"}}}}})
     async def create_review(request: Request, owner: str | None = Depends(require_token)) -> Any:
         s: Settings = request.app.state.settings
-        data, name, profile, keep = await _read_submission(request, s.max_upload_bytes)
+        data, name, profile, keep = await _read_submission(request, s.max_upload_bytes, s.max_characters)
         _check_profile(profile)
         result = await _run_review(request, data, name, profile)
         keep = keep or s.keep_uploads
@@ -321,7 +348,8 @@ def _api_router() -> APIRouter:
                format: Literal["json", "md", "html", "docx"] = Query("json")) -> Response:  # noqa: A002
         from . import report as render
 
-        review = _get(request, review_id)["review"]
+        row = _get(request, review_id)
+        review = {**row["review"], "created_at": row["created_at"].isoformat()}  # the reports show the date
         stem = f"clausecheck-{review_id[:12]}"
         shown = str(review.get("document", {}).get("name", "")).rsplit(".", 1)[0][:100] + "-审查报告"
 
@@ -379,6 +407,10 @@ def _openapi_with_bodies(app: FastAPI):
                     if code[0] in "45" and "application/problem+json" not in resp.get("content", {}):
                         resp["content"] = problem
                         resp["description"] = problems.TITLES.get(int(code), resp.get("description", ""))
+        for ops in schema["paths"].values():  # FastAPI's default descriptions are English
+            for op in ops.values():
+                for code, resp in op.get("responses", {}).items():
+                    resp["description"] = problems.response_description(code, resp.get("description", ""))
         for unused in ("HTTPValidationError", "ValidationError"):
             comps.pop(unused, None)
         return schema
@@ -439,6 +471,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
     else:
         app.include_router(batches_router, dependencies=[Depends(require_token)], responses=_errors(401, 403))
+    from service.compare_router import router as compare_router
+    from service.feedback_router import router as feedback_router
+
+    app.include_router(feedback_router, dependencies=[Depends(require_token)])
+    app.include_router(compare_router, dependencies=[Depends(require_token)])
     _page_routes(app)
     app.openapi = _openapi_with_bodies(app)
     app.add_middleware(Edge, max_body=s.max_upload_bytes, max_batch_body=s.max_batch_bytes)

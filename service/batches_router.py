@@ -1,4 +1,8 @@
-"""REST: POST /v1/batches (several files, or one zip) and GET /v1/batches/{id}."""
+"""REST: POST /v1/batches (several files, or one zip) and GET /v1/batches/{id}.
+
+Inside the server (create_app), each document reviewed is also stored as a review, so the batch
+answer gives its `review_id`, `review_url` (GET /v1/reviews/{id}: the findings) and `page_url` (the
+web page opened on it)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -32,6 +36,30 @@ _PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"
 def problem(status: int, title: str, detail: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"type": "about:blank", "title": title, "status": status, "detail": detail},
                         status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def _storer(request: Request):
+    """The callback that stores each successful review of a batch, or None outside the server."""
+    state = request.app.state
+    store = getattr(state, "store", None)
+    if store is None:
+        return None
+    auth = getattr(state, "auth", None)
+    owner = auth.check(request.headers.get("authorization"), request.headers.get("host")) if auth else None
+
+    def on_review(item, review: dict) -> str:
+        rid, _ = store.add_review(review, size=len(item.data or b""), owner=owner, text=None, upload=None)
+        return rid
+
+    return on_review
+
+
+def _with_links(view: dict, root: str) -> dict:
+    for r in view.get("results", []):
+        if r.get("review_id"):
+            r["review_url"] = f"{root}/v1/reviews/{r['review_id']}"
+            r["page_url"] = f"{root}/?review={r['review_id']}"
+    return view
 
 
 class _Refused(Exception):
@@ -111,7 +139,7 @@ async def create_batch(request: Request):
         except _Refused as exc:
             return exc.response
         try:
-            job = registry.submit(files, profile)
+            job = registry.submit(files, profile, on_review=_storer(request))
         except Overloaded:
             return problem(503, "Service Unavailable", "待处理的批量任务过多，请稍后再试。", {"Retry-After": "30"})
     finally:
@@ -121,8 +149,8 @@ async def create_batch(request: Request):
 
 
 @router.get("/v1/batches/{batch_id}", responses={404: _PROBLEM}, summary="批量任务的进度与结果")
-async def get_batch(batch_id: str):
+async def get_batch(request: Request, batch_id: str):
     job = registry.get(batch_id)
     if job is None:
         return problem(404, "Not Found", "没有这个批量任务（编号错误，或任务已过期被清除）。")
-    return job.view()
+    return _with_links(job.view(), request.scope.get("root_path", ""))

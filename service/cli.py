@@ -7,7 +7,8 @@ import importlib
 import sys
 
 # module -> registers these subcommands
-COMMAND_MODULES = ["service.cli_review", "service.server_cli", "service.batch_cli"]
+COMMAND_MODULES = ["service.cli_review", "service.server_cli", "service.batch_cli", "service.explain_cli",
+                   "service.feedback_cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

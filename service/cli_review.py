@@ -15,6 +15,9 @@ def register(sub) -> None:
     p.add_argument("--profile", default="auto", help="审查模板 id，或 auto（默认）")
     p.add_argument("--format", default="table", choices=["table", "json", "md", "html", "docx"])
     p.add_argument("--output", "-o", help="写入文件而非标准输出")
+    p.add_argument("--redline", action="store_true",
+                   help="与 --format docx 合用（输入为 .docx）：把建议措辞作为修订插入原稿 / "
+                        "insert suggested wording as tracked changes")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("parse", help="显示文件解析结果 / show what the reader made of a file")
@@ -72,6 +75,8 @@ def cmd_check(args) -> int:
 
     if (err := _known_profile(args.profile)):
         return _error(err)
+    if (err := _docx_output_problem(args)):
+        return _error(err)
     reviews, failed = [], False
     for path in args.files:
         try:
@@ -90,7 +95,7 @@ def cmd_check(args) -> int:
     elif args.format == "html":
         out.write("\n".join(report.render_html(r) for r in reviews))
     elif args.format == "docx":
-        out.write(report.render_docx(reviews[0]))
+        out.write(_docx_output(args.files[0], reviews[0], getattr(args, "redline", False)))
     else:
         from rich.console import Console
 
@@ -102,6 +107,43 @@ def cmd_check(args) -> int:
     if failed:
         return EXIT_ERROR
     return EXIT_OK if all(f["status"] == "satisfied" for r in reviews for f in r["findings"]) else EXIT_FINDINGS
+
+
+def _docx_output_problem(args, stdout=None) -> str | None:
+    """Why `check` must not write what was asked for (binary Word output to a terminal), if it must not."""
+    stdout = stdout or sys.stdout
+    if getattr(args, "redline", False) and args.format != "docx":
+        return "--redline 只能与 --format docx 一起使用 / --redline needs --format docx"
+    if args.format == "docx" and not args.output and _isatty(stdout):
+        return ("docx 是二进制文件，不能输出到终端，请用 -o 指定输出文件（如 -o reviewed.docx） / "
+                "refusing to write a binary .docx to the terminal; use -o FILE")
+    return None
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _docx_output(path: str, review: dict, redline: bool) -> bytes:
+    """A .docx draft comes back annotated (comments, and with --redline tracked insertions); anything
+    else gets the Word memo."""
+    from service import report
+
+    if Path(path).suffix.lower() == ".docx" and review["document"].get("format") == "docx":
+        from service.docx_annotate import AnnotateError, annotate_docx
+
+        try:
+            return annotate_docx(Path(path).read_bytes(), review, redline=redline)
+        except AnnotateError as exc:
+            print(f"clausecheck: {path}: {exc.message_zh}改为输出审查报告。 / {exc.message_en} "
+                  "Writing the review memo instead.", file=sys.stderr)
+    elif redline:
+        print("clausecheck: --redline 仅适用于 .docx 原稿，已输出审查报告 / --redline needs a .docx draft; "
+              "writing the review memo", file=sys.stderr)
+    return report.render_docx(review)
 
 
 def _writer(path: str | None, binary: bool):
@@ -211,9 +253,8 @@ def cmd_diff(args) -> int:
     if args.format == "json":
         print(json.dumps({"profile": new["profile"], "changes": rows}, ensure_ascii=False, indent=2))
     else:
-        from service.report import STATUS_ZH
+        from service import labels_zh as zh
 
-        label = {"fixed": "改进", "regressed": "退步", "unchanged": "未变"}
         for r in rows:
-            print(f"{label[r['change']]}\t{r['title']}（{r['requirement']}）\t{STATUS_ZH[r['old']]} → {STATUS_ZH[r['new']]}")
+            print(f"{zh.CHANGE[r['change']]}\t{r['title']}\t{zh.status(r['old'])} → {zh.status(r['new'])}")
     return 1 if any(r["change"] == "regressed" for r in rows) else 0

@@ -3,20 +3,77 @@ from __future__ import annotations
 
 from clause_library import review
 from nlp import Limits, read_document
+from nlp.errors import TooLarge
 
+from . import contract_check
 from .policy import with_verdict
 
+DEFAULT_MAX_CHARACTERS = 1_000_000  # ~500 pages of Chinese; reviewing takes ~20 s at this size
 
-def review_bytes(data: bytes, name: str, profile: str = "auto", limits: Limits | None = None) -> dict:
-    """Review one file's bytes. Raises nlp.DocumentError for unreadable input, KeyError-free
-    ValueError (`clause_library.UnknownProfile`) for an unknown profile id."""
+
+class TooManyCharacters(TooLarge):
+    code = "too-many-characters"
+    http_status = 413
+
+    def __init__(self, limit: int, count: int | None = None):
+        shown = f"（约 {count:,} 字）" if count else ""
+        super().__init__(f"文件文字过多{shown}，超过 {limit:,} 字的上限。请拆分为多个文件（例如正文与附件分开）后再审查。",
+                         f"The text is too long{f' (about {count:,} characters)' if count else ''}; "
+                         f"the limit is {limit:,} characters. Split the file and review the parts.")
+
+
+def text_characters(data: bytes) -> int | None:
+    """How many characters a plain-text (txt/md) upload holds, counted without parsing it; None for
+    other formats, whose text is only known once read."""
+    from nlp.readers.sniff import sniff
+
+    if sniff(data) not in ("txt", "md"):  # sniff looks at the head only
+        return None
+    from nlp.readers.text import decode_text
+
+    try:
+        return len(decode_text(data))
+    except Exception:  # undecodable: the reader will say so properly
+        return None
+
+
+def check_characters_before_reading(data: bytes, max_characters: int | None) -> None:
+    """Refuse an over-long plain text before the (slow) reading and reviewing start. Every character
+    takes at least one byte, so files no longer than the limit in bytes are not even decoded."""
+    if not max_characters or len(data) <= max_characters:
+        return
+    n = text_characters(data)
+    if n is not None and n > max_characters:
+        raise TooManyCharacters(max_characters, n)
+
+
+def review_document(doc, profile: str = "auto") -> dict:
+    """Judge a read document, apply the verdict policy and add the not-a-contract warning where it
+    applies."""
+    return contract_check.annotate(with_verdict(review(doc, profile)), doc.text)
+
+
+def read_checked(data: bytes, name: str, limits: Limits | None = None, max_characters: int | None = None):
+    check_characters_before_reading(data, max_characters)
     doc = read_document(data, name, limits)
-    return with_verdict(review(doc, profile))
+    if max_characters and len(doc.text) > max_characters:
+        raise TooManyCharacters(max_characters, len(doc.text))
+    return doc
 
 
-def review_path(path: str, profile: str = "auto", limits: Limits | None = None) -> dict:
+def review_bytes(data: bytes, name: str, profile: str = "auto", limits: Limits | None = None,
+                 max_characters: int | None = None) -> dict:
+    """Review one file's bytes. Raises nlp.DocumentError for unreadable input (TooManyCharacters
+    for text over `max_characters`), ValueError (`clause_library.UnknownProfile`) for an unknown
+    profile id."""
+    doc = read_checked(data, name, limits, max_characters)
+    return review_document(doc, profile)
+
+
+def review_path(path: str, profile: str = "auto", limits: Limits | None = None,
+                max_characters: int | None = None) -> dict:
     import os
 
     with open(path, "rb") as fh:
         data = fh.read()
-    return review_bytes(data, os.path.basename(path), profile, limits)
+    return review_bytes(data, os.path.basename(path), profile, limits, max_characters)

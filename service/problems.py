@@ -47,12 +47,54 @@ def internal_error(exc: BaseException) -> JSONResponse:
     return problem_response(500, "internal", TITLES[500], "服务器内部错误，已记录日志。请稍后重试或联系管理员。")
 
 
+SUCCESS = {200: "成功", 201: "已创建", 202: "已受理，正在处理", 204: "成功（无内容）"}
+
+
+def response_description(code: int | str, current: str = "") -> str:
+    """A Chinese description for an OpenAPI response (FastAPI's defaults are English)."""
+    if _is_chinese(current or ""):
+        return current
+    code = int(code) if str(code).isdigit() else 0
+    return SUCCESS.get(code) or TITLES.get(code) or ("成功" if 200 <= code < 300 else "错误")
+
+
+_MESSAGES = {  # pydantic error type -> Chinese; {…} filled from the error's ctx
+    "missing": "缺少该字段", "extra_forbidden": "不允许的字段", "json_invalid": "不是有效的 JSON",
+    "json_type": "应为 JSON", "model_type": "应为 JSON 对象", "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象", "list_type": "应为数组", "string_type": "应为字符串",
+    "string_too_short": "长度不能少于 {min_length} 个字符", "string_too_long": "长度不能超过 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不正确", "bool_type": "应为布尔值（true/false）",
+    "bool_parsing": "应为布尔值（true/false）", "int_type": "应为整数", "int_parsing": "应为整数",
+    "int_from_float": "应为整数", "float_type": "应为数字", "float_parsing": "应为数字",
+    "greater_than_equal": "不能小于 {ge}", "greater_than": "必须大于 {gt}", "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}", "literal_error": "取值无效，可用：{expected}", "enum": "取值无效，可用：{expected}",
+    "bytes_type": "应为文件内容", "uuid_parsing": "应为 UUID", "uuid_type": "应为 UUID",
+    "datetime_parsing": "应为日期时间", "date_parsing": "应为日期",
+}
+_LOC_SKIP = ("body", "query", "path", "header", "cookie")
+
+
+def zh_error(err: dict) -> str:
+    """One validation error in Chinese, with where it is; never the offending input (it may be a
+    whole contract, or a megabyte of junk), and field names cut short (they come from the client)."""
+    where = ".".join(str(x)[:32] for x in err.get("loc", ()) if x not in _LOC_SKIP)[:80]
+    template = _MESSAGES.get(err.get("type", ""), "取值无效")
+    try:
+        ctx = {k: str(v)[:120] for k, v in (err.get("ctx") or {}).items()}
+        if "expected" in ctx:  # "'json', 'md' or 'docx'" -> "'json'、'md'、'docx'"
+            ctx["expected"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
+        msg = template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        msg = template.split("{")[0].rstrip("：，") or "取值无效"
+    return f"{where or '请求'}：{msg}"
+
+
+def zh_errors(errors: list[dict], limit: int = 5) -> str:
+    return "；".join(zh_error(e) for e in errors[:limit])
+
+
 def _validation_detail(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path"))
-        parts.append(f"{where or '请求'}：{err.get('msg', '')}")
-    return "参数无效。" + "；".join(parts)
+    return "参数无效。" + zh_errors(exc.errors())
 
 
 def install(app: FastAPI) -> None:

@@ -50,6 +50,7 @@ class Settings:
     max_batch_bytes: int = 100 * MB  # body limit for /v1/batches (matches service/batch/archive.py)
     max_pages: int = 2000
     max_ocr_pages: int = 200
+    max_characters: int = 1_000_000  # text longer than this is refused (413) before it is reviewed
     review_timeout_s: float = 120  # per document, once a worker has it
     workers: int = field(default_factory=lambda: max(1, min(4, (os.cpu_count() or 2) - 1)))
     queue_size: int = 16  # requests waiting for a worker beyond those being worked on
@@ -84,6 +85,7 @@ def from_env(**overrides) -> Settings:
         max_batch_bytes=int(_env_num("CLAUSECHECK_MAX_BATCH_MB", base.max_batch_bytes / MB, float) * MB),
         max_pages=_env_num("CLAUSECHECK_MAX_PAGES", base.max_pages),
         max_ocr_pages=_env_num("CLAUSECHECK_MAX_OCR_PAGES", base.max_ocr_pages),
+        max_characters=_env_num("CLAUSECHECK_MAX_CHARS", base.max_characters),
         review_timeout_s=_env_num("CLAUSECHECK_REVIEW_TIMEOUT", base.review_timeout_s, float),
         workers=_env_num("CLAUSECHECK_WORKERS", base.workers),
         queue_size=_env_num("CLAUSECHECK_QUEUE", base.queue_size),

@@ -30,17 +30,18 @@ class WorkerCrashed(Exception):
     pass
 
 
-def review_job(data: bytes, name: str, profile: str, limits: tuple[int, int, int]) -> dict:
+def review_job(data: bytes, name: str, profile: str, limits: tuple[int, ...]) -> dict:
     """The unit of work. Domain errors come back as data: they cross a process boundary, and
-    DocumentError's constructor does not survive pickling."""
-    from clause_library import UnknownProfile, review
-    from nlp import DocumentError, Limits, read_document
+    DocumentError's constructor does not survive pickling. `limits`: (max_bytes, max_pages,
+    max_ocr_pages[, max_characters])."""
+    from clause_library import UnknownProfile
+    from nlp import DocumentError, Limits
+
+    from .pipeline import read_checked, review_document
 
     try:
-        doc = read_document(data, name, Limits(*limits))
-        from .policy import with_verdict
-
-        return {"review": with_verdict(review(doc, profile)), "text": doc.text}
+        doc = read_checked(data, name, Limits(*limits[:3]), limits[3] if len(limits) > 3 else None)
+        return {"review": review_document(doc, profile), "text": doc.text}
     except DocumentError as e:
         return {"error": {"status": e.http_status, "code": e.code, "zh": e.message_zh, "en": e.message_en}}
     except UnknownProfile as e:

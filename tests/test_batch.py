@@ -101,10 +101,20 @@ def test_batch_outputs_are_complete_and_consistent(folder: Path):
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "summary.xlsx")
-    assert wb.sheetnames == ["summary", "failures"]
-    assert [c.value for c in wb["summary"][1]][:7] == header[:7]
-    assert wb["summary"].max_row == len(CONTRACTS) + 1
-    assert {row[0].value for row in wb["failures"].iter_rows(min_row=2)} == BROKEN
+    assert wb.sheetnames == ["汇总", "明细", "读取失败", "说明"]
+    ws = wb["汇总"]
+    assert [c.value for c in ws[1]][:7] == ["文件", "审查模板", "结论", "满足", "薄弱", "冲突", "缺失"]
+    assert ws.max_row == len(CONTRACTS) + 1
+    xrows = {ws.cell(row=i, column=1).value.removeprefix("'"): [c.value for c in ws[i]] for i in range(2, ws.max_row + 1)}
+    titles = [c.value for c in ws[1]]
+    for r in results:
+        xrow = xrows[r["file"]]
+        assert xrow[1] == r["profile_title"] and xrow[3:7] == [r["summary"][k] for k in ("satisfied", "weak", "conflicting", "missing")]
+        for f in r["findings"]:
+            assert xrow[titles.index(f["title"])] == {"satisfied": "满足", "weak": "薄弱", "conflicting": "冲突",
+                                                      "missing": "缺失"}[f["status"]]
+    assert {row[0].value for row in wb["读取失败"].iter_rows(min_row=2)} == BROKEN
+    assert wb["明细"].max_row == 1 + sum(len(r["findings"]) for r in results)
 
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in html and "各项要求的满足情况" in html
@@ -125,7 +135,7 @@ def test_formula_like_cells_are_neutralised(folder: Path):
 
     from openpyxl import load_workbook
 
-    ws = load_workbook(out / "summary.xlsx")["summary"]
+    ws = load_workbook(out / "summary.xlsx")["汇总"]
     first = {ws.cell(row=i, column=1).value: ws.cell(row=i, column=1) for i in range(2, ws.max_row + 1)}
     assert "'=HYPERLINK(1).txt" in first and "'@SUM(A1).txt" in first
     assert all(cell.data_type == "s" for cell in first.values())  # text, never a formula

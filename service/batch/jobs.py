@@ -2,15 +2,19 @@
 background thread with its own small sandbox pool."""
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .pool import LocalPool, PoolError
 from .sandbox import DEFAULT_REVIEW_FN, failure
+
+log = logging.getLogger("clausecheck.batch")
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Item:
     name: str
     data: bytes | None
     result: dict | None = None
+    review_id: str | None = None  # where the review was stored (on_review), for GET /v1/reviews/{id}
 
 
 @dataclass
@@ -38,6 +43,8 @@ class Job:
     status: str = "queued"
     created: float = field(default_factory=time.time)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # called in the batch's thread with each successful review; returns the stored review's id
+    on_review: Callable[[Item, dict], str | None] | None = None
 
     def view(self) -> dict:
         with self.lock:
@@ -51,9 +58,12 @@ def _public(item: Item) -> dict:
     r = item.result
     if r.get("status") == "ok":
         review = r["review"]
-        return {"name": item.name, "status": "ok", "profile": review.get("profile"),
-                "summary": review.get("summary"), "document": {
-                    k: (review.get("document") or {}).get(k) for k in ("sha256", "format", "pages", "characters")}}
+        out = {"name": item.name, "status": "ok", "profile": review.get("profile"),
+               "summary": review.get("summary"), "document": {
+                   k: (review.get("document") or {}).get(k) for k in ("sha256", "format", "pages", "characters")}}
+        if item.review_id:
+            out["review_id"] = item.review_id
+        return out
     err = r.get("error") or {}
     return {"name": item.name, "status": "failed",
             "error": {"code": err.get("code", "internal-error"), "detail": err.get("message", "")}}
@@ -74,8 +84,9 @@ class Registry:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def submit(self, files: list[tuple[str, bytes]], profile: str) -> Job:
-        job = Job(id=uuid.uuid4().hex, profile=profile, items=[Item(n, d) for n, d in files])
+    def submit(self, files: list[tuple[str, bytes]], profile: str,
+               on_review: Callable[[Item, dict], str | None] | None = None) -> Job:
+        job = Job(id=uuid.uuid4().hex, profile=profile, items=[Item(n, d) for n, d in files], on_review=on_review)
         with self._lock:
             unfinished = sum(1 for j in self._jobs.values() if j.status != "done")
             if unfinished >= self.settings.max_unfinished:
@@ -98,8 +109,15 @@ class Registry:
             pending = [i for i in job.items if i.result is None]
 
             def on_result(item: Item, result: dict) -> None:
+                review_id = None
+                if job.on_review and result.get("status") == "ok":
+                    try:
+                        review_id = job.on_review(item, result["review"])
+                    except Exception as exc:  # storing is a bonus: the batch result stands without it
+                        log.error("batch review not stored: %s", type(exc).__name__)
                 with job.lock:
                     item.result = result
+                    item.review_id = review_id
                     item.data = None  # the bytes were the bulk of the job's memory
 
             pool = LocalPool(self.settings.workers, self.settings.timeout, self.settings.review_fn)

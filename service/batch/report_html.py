@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 from html import escape
 
-STATUS_ZH = {"satisfied": "满足", "weak": "不充分", "conflicting": "冲突", "missing": "缺失"}
-VERDICT_ZH = {"pass": "通过", "needs-revision": "需修改", "fail": "不通过"}
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+from .. import labels_zh as zh
+from ..contract_check import flag_warning
+
+STATUS_ZH, VERDICT_ZH, SEVERITY_ZH = zh.STATUS, zh.VERDICT, zh.SEVERITY  # the one shared vocabulary
 VERDICT_RANK = {"fail": 2, "needs-revision": 1, "pass": 0}
-STATUS_ORDER = ("satisfied", "weak", "conflicting", "missing")
-PROBLEM_FIRST = {"conflicting": 0, "missing": 1, "weak": 2, "satisfied": 3}
+STATUS_ORDER = zh.STATUS_ORDER
+PROBLEM_FIRST = zh.PROBLEM_FIRST
 EVIDENCE_CHARS = 240
 
 CSS = """
@@ -29,6 +30,10 @@ th{background:#f4f4f4}.num{text-align:right;white-space:nowrap}
 .legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;vertical-align:middle}
 .ev{color:#555;font-size:.9em;border-left:3px solid #ddd;padding-left:.5em;margin:.3em 0}
 .contract{margin-top:1.5em}.top{font-size:.85em}
+.role{font-weight:bold;margin-right:.3em}.role.supports{color:#2e7d32}.role.weakens{color:#b26a00}.role.conflicts{color:#c62828}
+.where{color:#333;margin-right:.3em}.id{color:#888;font-size:.75em}.policy{color:#666;font-size:.85em}
+.alert{border:2px solid #c62828;background:#fdecea;color:#7f1d1d;padding:.4em .8em;margin:.5em 0;font-weight:bold}
+@media print{.contract{break-inside:avoid-page}a{color:inherit;text-decoration:none}}
 """
 
 
@@ -67,6 +72,9 @@ def _overview(port) -> str:
     cards = [("已审查合同", len(port.reviews)), ("通过", verdicts.count("pass")),
              ("需修改", verdicts.count("needs-revision")), ("不通过", verdicts.count("fail")),
              ("读取失败", len(port.failures))]
+    flagged = sum(1 for _, r in port.reviews if flag_warning(r))
+    if flagged:
+        cards.append(("疑似不是合同", flagged))
     return '<div class="cards">' + "".join(
         f'<div class="card"><b>{n}</b>{escape(label)}</div>' for label, n in cards) + "</div>"
 
@@ -82,7 +90,7 @@ def _per_requirement(port) -> str:
                     break
         total = sum(counts.get(s, 0) for s in STATUS_ORDER)
         share = f"{100.0 * counts.get('satisfied', 0) / total:.0f}%" if total else "—"
-        rows.append(f"<tr><td>{escape(title)}<br><small>{escape(req)}</small></td>"
+        rows.append(f"<tr><td>{escape(title)}<br><small class=\"id\">{escape(req)}</small></td>"
                     f"<td>{_bar(counts, total)}<small>{escape(_shares(counts, total))}</small></td>"
                     f'<td class="num">{share}</td></tr>')
     legend = '<p class="legend">' + "".join(
@@ -113,24 +121,43 @@ def _detail(i: int, rel: str, review: dict) -> str:
         st = f.get("status", "")
         reasons = "；".join(str(r) for r in f.get("reasons", []))
         ev = ""
-        for e in (f.get("evidence") or [])[:1]:
+        for e in f.get("evidence") or []:  # every passage, with what it does and where it is
             text = str(e.get("text", ""))
             if len(text) > EVIDENCE_CHARS:
                 text = text[:EVIDENCE_CHARS] + "…"
-            where = (e.get("location") or {}).get("article") or ""
-            ev = f'<div class="ev">{escape(where)} {escape(text)}</div>'
-        rows.append(f'<tr><td>{escape(str(f.get("title", "")))}<br><small>{escape(str(f.get("requirement", "")))}</small></td>'
-                    f'<td><span class="tag {st}">{escape(STATUS_ZH.get(st, st))}</span></td>'
-                    f"<td>{escape(SEVERITY_ZH.get(f.get('severity', ''), str(f.get('severity', ''))))}</td>"
-                    f"<td>{escape(reasons)}{ev}</td></tr>")
-    warnings = "".join(f"<li>{escape(str(w))}</li>" for w in doc.get("warnings") or [])
+            role = str(e.get("role") or "")
+            ev += (f'<div class="ev"><span class="role {escape(role)}">{escape(zh.role(role))}</span>'
+                   f'<span class="where">{escape(zh.place(e))}</span>{escape(text)}</div>')
+        refs = list(dict.fromkeys(zh.source_ref(str(x)) for x in f.get("sources") or []))
+        policy = f'<div class="policy">政策依据：{escape("；".join(refs))}</div>' if refs else ""
+        rows.append(f'<tr><td>{escape(zh.requirement_title(f))}<br><small class="id">{escape(str(f.get("requirement", "")))}</small></td>'
+                    f'<td><span class="tag {escape(st)}">{escape(zh.status(st))}</span></td>'
+                    f"<td>{escape(zh.severity(f.get('severity')))}</td>"
+                    f"<td>{escape(reasons)}{ev}{policy}</td></tr>")
+    first = flag_warning(review)
+    alert = f'<p class="alert" role="alert">注意：{escape(first)}</p>' if first else ""
+    pid, ptitle = str(review.get("profile", "")), zh.profile_title(review)
+    notes = [str(w) for w in doc.get("warnings") or [] if w != first
+             and not (review.get("profile_auto") and str(w).startswith("自动选择审查模板"))]
+    notes = [w.replace(f"{pid}（{ptitle}）", ptitle) if pid else w for w in notes]
+    warnings = "".join(f"<li>{escape(w)}</li>" for w in notes)
+    rules = review.get("rules_version") or (review.get("batch") or {}).get("rules_version") or "—"
     return (f'<section class="contract" id="c-{i}"><h3>{i}. {escape(rel)} {_tag(s.get("verdict", ""))}</h3>'
-            f"<p>审查依据：{escape(str(review.get('profile', '')))}；格式：{escape(str(doc.get('format', '')))}；"
+            + alert
+            + f"<p>审查模板：{escape(ptitle)}" + ("（自动选择）" if review.get("profile_auto") else "")
+            + f' <small class="id">{escape(pid)}</small>；格式：{escape(str(doc.get("format", "")))}；'
             f"页数：{escape(str(doc.get('pages') if doc.get('pages') is not None else '—'))}；"
-            f"字数：{escape(str(doc.get('characters', '')))}</p>"
+            f"字数：{escape(str(doc.get('characters', '')))}；审查日期：{escape(zh.review_date(review))}；"
+            f"规则库版本：{escape(str(rules))}</p>"
             + (f"<ul>{warnings}</ul>" if warnings else "")
-            + "<table><tr><th>要求</th><th>状态</th><th>重要性</th><th>理由与依据</th></tr>"
+            + "<table><tr><th>要求</th><th>状态</th><th>严重程度</th><th>理由、依据条文与政策依据</th></tr>"
             + "".join(rows) + '</table><p class="top"><a href="#top">返回顶部</a></p></section>')
+
+
+def _rules(port) -> str:
+    found = sorted({str(r.get("rules_version") or (r.get("batch") or {}).get("rules_version") or "")
+                    for _, r in port.reviews} - {""})
+    return "、".join(found) or "—"
 
 
 def _failures(port) -> str:
@@ -149,7 +176,8 @@ def render(port, title: str = "") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>云服务合同批量审查报告 {escape(title)}</title><style>{CSS}</style></head>",
         '<body><a id="top"></a>',
-        f"<h1>云服务合同批量审查报告</h1><p>目录：{escape(title)}　生成时间：{stamp}</p>",
+        f"<h1>云服务合同批量审查报告</h1><p>目录：{escape(title)}　生成时间：{stamp}　"
+        f"工具版本：clausecheck {escape(zh.tool_version())}　规则库版本：{escape(_rules(port))}</p>",
         _overview(port),
         "<h2>各项要求的满足情况</h2>", _per_requirement(port),
         "<h2>合同排名（问题最多的在前）</h2>", _ranking(ordered),

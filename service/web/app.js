@@ -8,12 +8,18 @@ const SEVERITY = { high: "高", medium: "中", low: "低" };
 const SEV_ORDER = { high: 0, medium: 1, low: 2 };
 const VERDICT = { pass: "通过", "needs-revision": "需修改", fail: "不通过" };
 const ROLE = { supports: "支持", weakens: "削弱", conflicts: "冲突" };
+const ROLE_RANK = { conflicts: 3, weakens: 2, supports: 1, near: 0 };
+const CHANGE = { regressed: "退步", fixed: "改进", unchanged: "未变" };
+const CHANGE_ORDER = ["regressed", "fixed", "unchanged"];
 const ACCEPT = /\.(docx|pdf|txt|doc|wps|ofd|md)$/i;
 
 const $ = (id) => document.getElementById(id);
 let current = null; // the review on screen
 let chosenFile = null;
 let profileTitles = {};
+let selected = null; // index of the finding whose passages are marked
+const view = { statuses: new Set(STATUS_ORDER), severity: "", sort: "status" }; // filter and sort
+let comparison = null; // the comparison on screen
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -145,6 +151,7 @@ async function submitReview(e) {
   e.preventDefault();
   if (!chosenFile) return;
   showError("");
+  clearResult(); // a failed upload must not leave the previous contract's result on screen
   const form = new FormData();
   form.append("file", chosenFile, chosenFile.name);
   form.append("profile", $("profile").value);
@@ -187,8 +194,32 @@ async function submitReview(e) {
 
 // ---- the result ----
 
+function clearResult() {
+  current = null;
+  selected = null;
+  $("result").hidden = true;
+  for (const id of ["findings", "doc-text", "counts", "warnings"]) $(id).replaceChildren();
+  for (const id of ["doc-name", "doc-meta", "verdict", "filter-count"]) $(id).textContent = "";
+  $("doc-text").scrollTop = 0;
+  closeCompare();
+  setUrl(null);
+}
+
+function setUrl(id) {
+  const url = id ? `?review=${encodeURIComponent(id)}` : location.pathname;
+  if ((location.search || location.pathname) !== url) history.replaceState(null, "", url);
+}
+
 function showReview(review) {
+  const same = current && current.id === review.id;
   current = review;
+  current.feedback = current.feedback || {};
+  if (!same) { // a new document starts clean: no selection, text from the top, every finding shown
+    selected = null;
+    resetFilters();
+    closeCompare();
+  }
+  setUrl(review.id);
   const doc = review.document;
   $("result").hidden = false;
   $("doc-name").textContent = doc.name;
@@ -206,6 +237,8 @@ function showReview(review) {
   $("warnings").replaceChildren(...(doc.warnings || []).map((w) => h("li", {}, w)));
   renderFindings(review);
   renderText(review);
+  $("doc-text").scrollTop = 0;
+  $("findings").scrollTop = 0;
   $("result-h").focus({ preventScroll: true });
   $("result").scrollIntoView({ block: "start" }); // both panes fill the screen from here
 }
@@ -215,29 +248,87 @@ function whereOf(ev) {
   return [loc.article, loc.page ? `第${loc.page}页` : null].filter(Boolean).join(" ") || "条文";
 }
 
+function readFilters() {
+  view.statuses = new Set([...document.querySelectorAll("input[name=filter-status]:checked")].map((i) => i.value));
+  view.severity = $("filter-severity").value;
+  view.sort = $("sort-by").value;
+}
+
+function resetFilters() {
+  document.querySelectorAll("input[name=filter-status]").forEach((i) => { i.checked = true; });
+  $("filter-severity").value = "";
+  $("sort-by").value = "status";
+  readFilters();
+}
+
+function applyFilters() {
+  readFilters();
+  if (current) renderFindings(current);
+}
+
+function isShown(f) {
+  return view.statuses.has(f.status) && (!view.severity || f.severity === view.severity);
+}
+
+function firstOffset(f) {
+  const starts = passages(f).map((l) => l && l.start).filter(Number.isInteger);
+  return starts.length ? Math.min(...starts) : Infinity;
+}
+
+const cmp = (x, y) => (x === y ? 0 : x < y ? -1 : 1);
+
+// Every finding is rendered; those filtered out are hidden on screen only, so printing gives them all.
 function renderFindings(review) {
   const box = $("findings");
   box.replaceChildren();
   review.findings.forEach((f, i) => { f._index = i; });
-  for (const status of STATUS_ORDER) {
-    const group = review.findings.filter((f) => f.status === status)
-      .sort((a, b) => SEV_ORDER[a.severity] - SEV_ORDER[b.severity]);
-    if (!group.length) continue;
-    const sec = h("section", { "aria-label": STATUS[status] },
-      h("h3", { class: "group-h" }, h("span", { class: "badge s-" + status }, STATUS[status]), ` ${group.length} 项`));
-    for (const f of group) sec.append(findingCard(f));
+  const byStatus = (a, b) => cmp(STATUS_ORDER.indexOf(a.status), STATUS_ORDER.indexOf(b.status));
+  const bySeverity = (a, b) => cmp(SEV_ORDER[a.severity], SEV_ORDER[b.severity]);
+  const byIndex = (a, b) => a._index - b._index;
+  let groups;
+  if (view.sort === "severity") {
+    groups = Object.keys(SEV_ORDER).map((s) => ({ label: `${SEVERITY[s]}风险`, cls: "sev-" + s,
+      items: review.findings.filter((f) => f.severity === s).sort((a, b) => byStatus(a, b) || byIndex(a, b)) }));
+  } else if (view.sort === "position") {
+    groups = [{ label: null, items: [...review.findings].sort((a, b) => cmp(firstOffset(a), firstOffset(b)) || byIndex(a, b)) }];
+  } else {
+    groups = STATUS_ORDER.map((s) => ({ label: STATUS[s], cls: "s-" + s,
+      items: review.findings.filter((f) => f.status === s).sort((a, b) => bySeverity(a, b) || byIndex(a, b)) }));
+  }
+  let shown = 0;
+  for (const g of groups) {
+    if (!g.items.length) continue;
+    const n = g.items.filter(isShown).length;
+    shown += n;
+    const sec = h("section", { class: n ? "group" : "group filtered-out", "aria-label": g.label || "全部意见" });
+    if (g.label) {
+      sec.append(h("h3", { class: "group-h" }, h("span", { class: "badge " + g.cls }, g.label),
+        n === g.items.length ? ` ${n} 项` : ` ${n} / ${g.items.length} 项`));
+    }
+    for (const f of g.items) {
+      const card = findingCard(f);
+      if (!isShown(f)) card.classList.add("filtered-out");
+      sec.append(card);
+    }
     box.append(sec);
   }
+  if (!shown) box.append(h("p", { class: "muted no-match" }, "没有符合筛选条件的意见。请调整上方的状态或风险等级。"));
+  const total = review.findings.length;
+  $("filter-count").textContent = shown === total ? `共 ${total} 项` : `显示 ${shown} / ${total} 项`;
+  if (selected !== null && $("finding-" + selected)) $("finding-" + selected).classList.add("selected");
 }
 
 function findingCard(f) {
   const id = "finding-" + f._index;
-  const card = h("article", { class: `finding st-${f.status}`, id, dataset: { index: f._index } });
+  const fb = current.feedback && current.feedback[f.requirement];
+  const card = h("article", { class: `finding st-${f.status}${fb ? " has-feedback" : ""}`, id,
+    dataset: { index: f._index, requirement: f.requirement } });
   card.append(h("button", { type: "button", class: "finding-title", "aria-controls": "doc-text",
     onclick: () => selectFinding(f._index, 0) },
   h("span", { class: "t" }, f.title, " ", h("span", { class: "req-id" }, f.requirement)),
   h("span", { class: `badge sev-${f.severity}` }, `${SEVERITY[f.severity]}风险`),
-  h("span", { class: "badge s-" + f.status }, STATUS[f.status])));
+  h("span", { class: "badge s-" + f.status }, STATUS[f.status]),
+  fb ? h("span", { class: "badge corrected s-" + fb.status }, `已更正为${STATUS[fb.status]}`) : null));
   if (f.reasons && f.reasons.length) card.append(h("ul", {}, f.reasons.map((r) => h("li", {}, r))));
   if (f.evidence && f.evidence.length) {
     card.append(h("p", { class: "label" }, "依据条文（点击定位到原文）"));
@@ -259,7 +350,112 @@ function findingCard(f) {
         h("button", { type: "button", class: "small", onclick: (e) => copyText(f.suggestion, e.currentTarget) }, "复制")),
       h("blockquote", {}, f.suggestion)));
   }
+  card.append(feedbackBlock(f));
   return card;
+}
+
+// ---- reviewer feedback: mark a finding wrong, with the right status and a note ----
+
+function feedbackBlock(f) {
+  const fb = current.feedback && current.feedback[f.requirement];
+  const wrap = h("div", { class: "feedback" });
+  const form = feedbackForm(f, fb);
+  if (fb) {
+    const when = fb.updated_at ? new Date(fb.updated_at).toLocaleString("zh-CN") : "";
+    wrap.append(h("div", { class: "fb-note" },
+      h("p", {}, h("strong", {}, "审查人更正："), `${STATUS[fb.status]}（原结论：${STATUS[fb.original_status]}）`,
+        h("span", { class: "muted" }, [fb.by, when].filter(Boolean).length ? ` · ${[fb.by, when].filter(Boolean).join(" · ")}` : "")),
+      fb.note ? h("blockquote", {}, fb.note) : null,
+      h("div", { class: "fb-actions no-print" },
+        h("button", { type: "button", class: "small", onclick: () => toggleForm(form, true) }, "修改更正"),
+        h("button", { type: "button", class: "small danger", onclick: () => withdrawFeedback(f) }, "撤销更正"))));
+  } else {
+    wrap.append(h("button", { type: "button", class: "small fb-open no-print", "aria-expanded": "false",
+      onclick: (e) => toggleForm(form, form.hidden, e.currentTarget) }, "标记有误"));
+  }
+  wrap.append(form);
+  return wrap;
+}
+
+function feedbackForm(f, fb) {
+  const others = STATUS_ORDER.filter((s) => s !== f.status);
+  const select = h("select", { name: "status" }, others.map((s) =>
+    h("option", { value: s, selected: fb ? fb.status === s : false }, STATUS[s])));
+  const note = h("textarea", { name: "note", rows: "3", maxlength: "2000", placeholder: "为什么原结论不对（可引用合同条文）" });
+  note.value = (fb && fb.note) || "";
+  const err = h("p", { class: "error fb-error", role: "alert", hidden: true });
+  const form = h("form", { class: "fb-form no-print", hidden: true, novalidate: true },
+    h("p", { class: "label" }, `原结论：${STATUS[f.status]}。请给出正确的状态：`),
+    h("label", {}, "正确的状态 ", select),
+    h("label", { class: "fb-note-label" }, "备注（可选）", note),
+    err,
+    h("div", { class: "fb-actions" },
+      h("button", { type: "submit", class: "small primary" }, "保存更正"),
+      h("button", { type: "button", class: "small", onclick: () => toggleForm(form, false) }, "取消")));
+  form.addEventListener("submit", (e) => { e.preventDefault(); saveFeedback(f, select.value, note.value, err); });
+  return form;
+}
+
+function toggleForm(form, open, opener) {
+  form.hidden = !open;
+  const button = opener || form.parentElement.querySelector(".fb-open");
+  if (button) button.setAttribute("aria-expanded", String(open));
+  if (open) form.querySelector("select").focus();
+}
+
+function redrawCard(f) {
+  const old = $("finding-" + f._index);
+  if (!old) return;
+  const card = findingCard(f);
+  for (const c of ["filtered-out", "selected"]) if (old.classList.contains(c)) card.classList.add(c);
+  old.replaceWith(card);
+  return card;
+}
+
+async function saveFeedback(f, status, note, err) {
+  err.hidden = true;
+  const review = current;
+  let resp;
+  try {
+    resp = await api(`/v1/reviews/${encodeURIComponent(review.id)}/feedback`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ requirement: f.requirement, status, note: note.trim() || null }),
+    });
+  } catch (e) {
+    resp = null;
+  }
+  if (!resp || !resp.ok) {
+    err.textContent = resp ? await problemText(resp) : "网络错误，无法保存更正。";
+    err.hidden = false;
+    return;
+  }
+  const item = await resp.json();
+  if (current !== review) return;
+  current.feedback[f.requirement] = item;
+  const card = redrawCard(f);
+  if (card) card.querySelector(".fb-note").setAttribute("tabindex", "-1");
+  setStatus(`已记录更正：“${f.title}”应为${STATUS[item.status]}（原结论${STATUS[item.original_status]}）。`);
+}
+
+async function withdrawFeedback(f) {
+  const review = current;
+  const resp = await api(`/v1/reviews/${encodeURIComponent(review.id)}/feedback/${encodeURIComponent(f.requirement)}`,
+    { method: "DELETE" });
+  if (resp.status !== 204 && resp.status !== 404) { showError(await problemText(resp)); return; }
+  if (current !== review) return;
+  delete current.feedback[f.requirement];
+  redrawCard(f);
+  setStatus(`已撤销对“${f.title}”的更正。`);
+}
+
+async function loadFeedback(review) {
+  let resp;
+  try { resp = await api(`/v1/reviews/${encodeURIComponent(review.id)}/feedback`); } catch (e) { return; }
+  if (!resp.ok || current !== review) return;
+  const data = await resp.json();
+  if (current !== review) return;
+  current.feedback = Object.fromEntries(data.items.map((it) => [it.requirement, it]));
+  if (data.items.length) renderFindings(current);
 }
 
 function passages(f) {
@@ -308,8 +504,10 @@ function renderText(review) {
     const role = covering.reduce((best, r) => (rank[r.role] > rank[best] ? r.role : best), "near");
     box.append(h("mark", {
       class: `ev role-${role}`,
-      dataset: { keys: covering.map((r) => `${r.f}:${r.j}`).join(" "), findings: covering.map((r) => r.f).join(" ") },
-      title: covering.map((r) => review.findings[r.f].title).join("；"),
+      dataset: { keys: covering.map((r) => `${r.f}:${r.j}`).join(" "), findings: covering.map((r) => r.f).join(" "),
+        roles: covering.map((r) => `${r.f}:${r.role}`).join(" "),
+        starts: covering.filter((r) => r.start === a).map((r) => r.f).join(" ") },
+      title: covering.map((r) => `${review.findings[r.f].title}（${ROLE[r.role] || "最接近的条文"}）`).join("；"),
       onclick: () => focusFinding(covering[0].f),
     }, piece));
   }
@@ -320,10 +518,24 @@ function selectFinding(index, j) {
   document.querySelectorAll(".finding.selected").forEach((el) => el.classList.remove("selected"));
   const card = $("finding-" + index);
   if (card) card.classList.add("selected");
-  box.querySelectorAll("mark.active").forEach((m) => m.classList.remove("active"));
+  selected = index;
+  box.querySelectorAll("mark.active").forEach((m) => {
+    m.classList.remove("active", "ev-start", ...Object.keys(ROLE_RANK).map((r) => "active-" + r));
+    delete m.dataset.role;
+    delete m.dataset.roleLabel;
+  });
   const marks = [...box.querySelectorAll("mark.ev")]
     .filter((m) => m.dataset.findings.split(" ").includes(String(index)));
-  marks.forEach((m) => m.classList.add("active"));
+  for (const m of marks) { // the role this passage plays for this finding, not for the others sharing it
+    const own = m.dataset.roles.split(" ").filter((x) => x.split(":")[0] === String(index)).map((x) => x.split(":")[1]);
+    const role = own.reduce((best, r) => (ROLE_RANK[r] > ROLE_RANK[best] ? r : best), "near");
+    m.classList.add("active", "active-" + role);
+    m.dataset.role = role;
+    if (m.dataset.starts.split(" ").includes(String(index))) {
+      m.classList.add("ev-start");
+      m.dataset.roleLabel = ROLE[role] || "最接近";
+    }
+  }
   const f = current.findings[index];
   if (!marks.length) {
     setStatus(current.document_text ? `“${f.title}”没有可定位的条文。` : "未保存原文，无法定位。");
@@ -336,7 +548,9 @@ function selectFinding(index, j) {
   box.scrollIntoView({ block: "nearest", behavior });
   const r = target.getBoundingClientRect(), b = box.getBoundingClientRect();
   box.scrollBy({ top: r.top - b.top - (box.clientHeight - r.height) / 2, behavior });
-  setStatus(`已在原文中标出“${f.title}”的依据条文（${marks.length} 处）。`);
+  const byRole = Object.keys(ROLE).map((r) => [r, (f.evidence || []).filter((ev) => (ev.role || "supports") === r).length])
+    .filter(([, n]) => n).map(([r, n]) => `${ROLE[r]} ${n} 处`);
+  setStatus(`已在原文中标出“${f.title}”的依据条文（${byRole.join("、") || "最接近的条文"}）。`);
 }
 
 function focusFinding(index) {
@@ -376,6 +590,126 @@ async function download(format) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
+// ---- comparing with the next draft ----
+
+function setupCompare() {
+  $("compare-open").addEventListener("click", openCompare);
+  $("compare-close").addEventListener("click", () => { closeCompare(); $("compare-open").focus(); });
+  $("compare-file").addEventListener("change", () => {
+    const file = $("compare-file").files[0];
+    showCompareError("");
+    $("compare-file-name").textContent = file ? `已选择：${file.name}（${(file.size / 1048576).toFixed(2)} MB）` : "";
+    if (file && !ACCEPT.test(file.name)) {
+      showCompareError(`不支持的文件类型：${file.name}。请选择 .docx .pdf .txt .doc .wps .ofd 文件。`);
+      $("compare-submit").disabled = true;
+      return;
+    }
+    $("compare-submit").disabled = !file;
+  });
+  $("compare-form").addEventListener("submit", submitCompare);
+  $("compare-changed-only").addEventListener("change", () => { if (comparison) renderComparison(comparison); });
+  $("compare-open-new").addEventListener("click", () => {
+    if (comparison && comparison.new.id) openReview(comparison.new.id);
+  });
+}
+
+function showCompareError(text) {
+  $("compare-error").textContent = text || "";
+  $("compare-error").hidden = !text;
+}
+
+function openCompare() {
+  if (!current) return;
+  const panel = $("compare");
+  panel.hidden = false;
+  $("compare-open").setAttribute("aria-expanded", "true");
+  $("compare-profile").textContent = current.profile_title || profileTitles[current.profile] || current.profile;
+  panel.scrollIntoView({ block: "start" });
+  $("compare-h").focus({ preventScroll: true });
+}
+
+function closeCompare() {
+  comparison = null;
+  $("compare").hidden = true;
+  $("compare-open").setAttribute("aria-expanded", "false");
+  $("compare-form").reset();
+  $("compare-file-name").textContent = "";
+  $("compare-submit").disabled = true;
+  $("compare-result").hidden = true;
+  $("compare-rows").replaceChildren();
+  $("compare-warnings").replaceChildren();
+  $("compare-status").textContent = "";
+  showCompareError("");
+}
+
+async function submitCompare(e) {
+  e.preventDefault();
+  const file = $("compare-file").files[0];
+  if (!file || !current) return;
+  const old = current;
+  const form = new FormData();
+  form.append("new", file, file.name);
+  form.append("old_review", old.id);
+  if ($("compare-keep").checked) form.append("keep", "true");
+  showCompareError("");
+  comparison = null;
+  $("compare-result").hidden = true;
+  $("compare-submit").disabled = true;
+  $("compare-status").textContent = "正在审查新一稿并逐项比较…";
+  try {
+    let resp;
+    try {
+      resp = await api("/v1/compare", { method: "POST", body: form });
+    } catch (err) {
+      throw new Error("网络错误，无法连接服务器。");
+    }
+    if (!resp.ok) throw new Error(await problemText(resp));
+    const body = await resp.json();
+    if (current !== old) return;
+    comparison = body;
+    renderComparison(body);
+    const c = body.counts;
+    $("compare-status").textContent = `比较完成：改进 ${c.fixed} 项，退步 ${c.regressed} 项，未变 ${c.unchanged} 项。` +
+      (body.different_contracts ? "注意：两份文件可能不是同一份合同。" : "");
+    loadRecent();
+  } catch (err) {
+    showCompareError(err.message);
+    $("compare-status").textContent = "比较未完成。";
+  } finally {
+    $("compare-submit").disabled = !$("compare-file").files[0];
+  }
+}
+
+function evidenceList(side) {
+  const list = side.evidence || [];
+  if (!list.length) return [h("p", { class: "muted" }, side.status === "missing" ? "（未找到相关条文）" : "（无依据条文）")];
+  return list.map((ev) => h("p", { class: `cmp-ev role-${ev.role || "supports"}` },
+    h("span", { class: "where" }, `${whereOf(ev)} · ${ROLE[ev.role] || "相关"}`), ev.text));
+}
+
+function renderComparison(c) {
+  $("compare-result").hidden = false;
+  $("compare-warnings").replaceChildren(...c.warnings.map((w) => h("li", {}, w)));
+  const parts = CHANGE_ORDER.map((k) => h("span", { class: "badge ch-" + k }, `${CHANGE[k]} ${c.counts[k]}`));
+  const sim = c.similarity === null || c.similarity === undefined ? "" : ` · 两稿文字相似度 ${Math.round(c.similarity * 100)}%`;
+  $("compare-summary").replaceChildren(...parts,
+    ` 审查模板：${c.profile_title || profileTitles[c.profile] || c.profile} · 上一稿：${c.old.name} · 新一稿：${c.new.name}${sim}`);
+  const onlyChanged = $("compare-changed-only").checked;
+  const rows = c.changes.map((r, i) => ({ ...r, _i: i }))
+    .filter((r) => !onlyChanged || r.change !== "unchanged")
+    .sort((a, b) => cmp(CHANGE_ORDER.indexOf(a.change), CHANGE_ORDER.indexOf(b.change)) || a._i - b._i);
+  $("compare-rows").replaceChildren(...rows.map((r) => h("article", { class: `cmp-row ch-${r.change}`, dataset: { requirement: r.requirement } },
+    h("div", { class: "cmp-title" },
+      h("span", { class: "badge ch-" + r.change }, CHANGE[r.change]),
+      h("span", { class: "t" }, r.title, " ", h("span", { class: "req-id" }, r.requirement)),
+      h("span", { class: "cmp-status" }, h("span", { class: "badge s-" + r.old.status }, STATUS[r.old.status]), " → ",
+        h("span", { class: "badge s-" + r.new.status }, STATUS[r.new.status]))),
+    h("div", { class: "cmp-sides" },
+      h("div", { class: "cmp-side old" }, h("h4", {}, "上一稿"), ...evidenceList(r.old)),
+      h("div", { class: "cmp-side new" }, h("h4", {}, "新一稿"), ...evidenceList(r.new))))));
+  if (!rows.length) $("compare-rows").append(h("p", { class: "muted" }, "两稿各项要求的结论都没有变化。"));
+}
+
 // ---- recent reviews ----
 
 async function loadRecent() {
@@ -399,16 +733,18 @@ async function loadRecent() {
 async function openReview(id) {
   showError("");
   const resp = await api(`/v1/reviews/${encodeURIComponent(id)}`);
-  if (!resp.ok) { showError(await problemText(resp)); loadRecent(); return; }
-  showReview(await resp.json());
+  if (!resp.ok) { clearResult(); showError(await problemText(resp)); loadRecent(); return; }
+  const review = await resp.json();
+  showReview(review);
   setStatus("已打开审查记录。");
+  await loadFeedback(review);
 }
 
 async function deleteReview(it) {
   if (!window.confirm(`确定删除“${it.name}”的审查记录吗？删除后无法恢复。`)) return;
   const resp = await api(`/v1/reviews/${encodeURIComponent(it.id)}`, { method: "DELETE" });
   if (resp.status !== 204 && resp.status !== 404) { showError(await problemText(resp)); return; }
-  if (current && current.id === it.id) { current = null; $("result").hidden = true; }
+  if (current && current.id === it.id) clearResult();
   setStatus(`已删除“${it.name}”的审查记录。`);
   loadRecent();
 }
@@ -431,6 +767,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("dl-json").addEventListener("click", () => download("json"));
   $("dl-html").addEventListener("click", () => download("html"));
   $("dl-docx").addEventListener("click", () => download("docx"));
+  $("print").addEventListener("click", () => window.print());
+  document.querySelectorAll("input[name=filter-status]").forEach((i) => i.addEventListener("change", applyFilters));
+  $("filter-severity").addEventListener("change", applyFilters);
+  $("sort-by").addEventListener("change", applyFilters);
+  setupCompare();
   await loadProfiles();
   loadRecent();
+  const wanted = new URLSearchParams(location.search).get("review"); // a link from a batch, or a reload
+  if (wanted) await openReview(wanted);
 });

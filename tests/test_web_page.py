@@ -1,0 +1,313 @@
+"""The web page for legal staff, in real headless Chromium: printing (to PDF), a 390 px phone, filter
+and sort, each selected passage's own role, clean state after a failed upload, reviewer feedback that
+survives reopening, and comparing with the next draft. Same set-up as test_web.py."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
+OTHER = ROOT / "fixtures" / "corpus" / "c01_iaas-caigou-hetong.txt"  # a different contract
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots and the printed PDF, for the README and for people
+CHROMIUM = os.environ.get("CLAUSECHECK_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+DELETION = "2. 移交完成后，乙方应在15日内彻底删除档案数据及其全部备份，使其不可恢复，并由甲方监督删除。\n"
+INCIDENT = ("第七条 安全事件\n发生网络安全事件或重大事件时，乙方应立即采取处置措施，并在1小时内向甲方报告、按规定及时向网信、"
+            "公安等有关主管部门报告，不得迟报、漏报、瞒报。\n")
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed")
+if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+    pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`; set CLAUSECHECK_CHROMIUM)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSECHECK_") and k != "DATABASE_URL"}
+    env.update(CLAUSECHECK_WORKERS="1", PYTHONPATH=str(ROOT))
+    db = tmp_path_factory.mktemp("webpage") / "cc.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--db", str(db)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 40
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("server did not start")
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except Exception as exc:  # a Chromium that cannot start here is an environment problem
+            pytest.skip(f"Chromium at {CHROMIUM} did not start: {exc}")
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.problems = []
+    pg.on("console", lambda m: pg.problems.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
+    pg.on("dialog", lambda d: d.accept())
+    yield pg
+    ctx.close()
+
+
+def review(page, server: str, path: Path = SAMPLE, keep: bool = False) -> None:
+    page.goto(server + "/")
+    page.wait_for_selector("#profile option[value='archives-gov-cloud']", state="attached")
+    page.set_input_files("#file", str(path))
+    if keep:
+        page.check("#keep")
+    page.click("#submit")
+    page.wait_for_selector(".finding", timeout=30_000)
+
+
+def squeeze(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+def printed(expected: str, flat: str) -> bool:
+    """Whether `expected` is in the PDF's text (squeezed: line breaks fall anywhere there)."""
+    return squeeze(expected) in flat
+
+
+def pdf_text(pdf: bytes) -> str:
+    import pypdfium2  # a dependency of the readers; much faster than pypdf on CJK text
+
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        return "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+
+
+def visible_cards(page) -> list[dict]:
+    return page.eval_on_selector_all(".finding", """els => els.filter(e => e.offsetParent !== null).map(e => ({
+        status: [...e.classList].find(c => c.startsWith('st-')).slice(3),
+        severity: e.querySelector('.finding-title .badge[class*=sev-]').className.match(/sev-(\\w+)/)[1],
+        requirement: e.dataset.requirement}))""")
+
+
+def test_print_has_every_finding_and_its_evidence(server, page):
+    review(page, server)
+    titles = page.eval_on_selector_all(".finding-title .t", "els => els.map(e => e.firstChild.textContent.trim())")
+    evidence = page.eval_on_selector_all(".ev-link", "els => els.map(e => e.lastChild.textContent)")
+    page.uncheck("input[name=filter-status][value=satisfied]")  # a filter on screen does not shorten the print
+    assert len(visible_cards(page)) < len(titles)
+
+    page.emulate_media(media="print")
+    shown = page.evaluate("""() => {
+        const on = (el) => el && getComputedStyle(el).display !== 'none' && el.getClientRects().length > 0;
+        return {upload: on(document.querySelector('#upload-panel')), form: on(document.querySelector('#upload-form')),
+                recent: on(document.querySelector('#recent')), text: on(document.querySelector('#doc-text')),
+                findings: [...document.querySelectorAll('.finding')].filter(on).length,
+                evidence: [...document.querySelectorAll('.ev-link')].filter(on).length,
+                sources: [...document.querySelectorAll('.finding details li')].filter(on).length};
+    }""")
+    assert not shown["upload"] and not shown["form"] and not shown["recent"]
+    assert shown["findings"] == len(titles) and shown["evidence"] == len(evidence)
+    assert shown["sources"] > 0  # the policy sources print although folded on screen
+
+    pdf = page.pdf(format="A4", print_background=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "web-print.pdf").write_bytes(pdf)
+    flat = squeeze(pdf_text(pdf))
+    assert printed("审查结果", flat) and printed("结论", flat)
+    missing_titles = [t for t in titles if not printed(t, flat)]
+    assert not missing_titles, missing_titles
+    missing_evidence = [e for e in evidence if not printed(e[:20], flat)]
+    assert not missing_evidence, missing_evidence
+    assert not any(printed(t, flat) for t in ("开始审查", "选择文件", "最近的审查", "保存原文"))
+    assert not page.problems, page.problems
+
+
+def test_phone_width(server, browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    fits = "() => document.scrollingElement.scrollWidth <= 390"
+    page.goto(server + "/")
+    page.wait_for_selector("#profile option[value='archives-gov-cloud']", state="attached")
+    assert page.evaluate(fits), page.evaluate("() => document.scrollingElement.scrollWidth")
+    review(page, server, keep=True)
+    assert page.evaluate(fits), page.evaluate("() => document.scrollingElement.scrollWidth")
+    trapped = page.evaluate("""() => {
+        const out = [];
+        for (let el = document.querySelector('.finding').parentElement; el && el !== document.body; el = el.parentElement) {
+            const oy = getComputedStyle(el).overflowY;
+            if ((oy === 'auto' || oy === 'scroll' || oy === 'hidden') && el.scrollHeight > el.clientHeight + 1)
+                out.push(el.id || el.className);
+        }
+        return out;
+    }""")
+    assert not trapped, trapped  # the findings flow with the page
+    assert page.evaluate("() => document.querySelector('#findings').scrollHeight > window.innerHeight")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-phone.png"))
+    page.click("#recent summary")
+    page.wait_for_selector("#recent-body tr")
+    page.locator(".finding .fb-open").first.click()
+    page.click("#compare-open")
+    assert page.evaluate(fits), page.evaluate("() => document.scrollingElement.scrollWidth")
+    ctx.close()
+
+
+def test_filter_sort_and_each_passage_shows_its_own_role(server, page):
+    review(page, server, keep=True)
+    every = visible_cards(page)
+    assert {c["status"] for c in every} >= {"satisfied", "weak", "missing"}
+    assert "共 %d 项" % len(every) in page.text_content("#filter-count")
+
+    page.uncheck("input[name=filter-status][value=satisfied]")
+    page.uncheck("input[name=filter-status][value=missing]")
+    cards = visible_cards(page)
+    assert cards and {c["status"] for c in cards} <= {"weak", "conflicting"}
+    assert f"显示 {len(cards)} / {len(every)} 项" in page.text_content("#filter-count")
+    page.check("input[name=filter-status][value=missing]")
+    page.select_option("#filter-severity", "high")
+    cards = visible_cards(page)
+    assert cards and all(c["severity"] == "high" and c["status"] != "satisfied" for c in cards)
+    page.select_option("#filter-severity", "")
+    page.check("input[name=filter-status][value=satisfied]")
+
+    page.select_option("#sort-by", "severity")
+    order = {"high": 0, "medium": 1, "low": 2}
+    sev = [order[c["severity"]] for c in visible_cards(page)]
+    assert len(sev) == len(every) and sev == sorted(sev)
+    assert page.eval_on_selector_all(".group-h", "els => els.map(e => e.textContent)")[0].startswith("高风险")
+    page.select_option("#sort-by", "position")
+    assert page.locator(".group-h").count() == 0 and len(visible_cards(page)) == len(every)
+    page.select_option("#sort-by", "status")
+    first = [c["status"] for c in visible_cards(page)]
+    rank = {"conflicting": 0, "missing": 1, "weak": 2, "satisfied": 3}
+    assert [rank[s] for s in first] == sorted(rank[s] for s in first)
+
+    # 第三条第2项 supports 安全标准 but weakens 档案安全合规: each selection shows its own role on it
+    for req, role, label in (("security-standards", "supports", "支持"),
+                             ("archives-security-compliance", "weakens", "削弱")):
+        card = page.locator(f".finding[data-requirement='{req}']")
+        card.locator(".ev-link").first.click()
+        starts = page.locator("#doc-text mark.ev.active.ev-start")
+        starts.first.wait_for()
+        assert set(starts.evaluate_all("els => els.map(e => e.dataset.roleLabel)")) == {label}
+        assert all(f"active-{role}" in c for c in starts.evaluate_all("els => els.map(e => e.className)"))
+        assert label in page.text_content("#status")
+    shared = page.locator("#doc-text mark.ev.active").first
+    assert len(set(shared.get_attribute("data-findings").split())) >= 2  # the passage is shared
+    assert not page.problems, page.problems
+
+
+def test_failed_upload_clears_previous_result(server, page, tmp_path):
+    review(page, server)
+    assert page.is_visible("#result") and page.locator("#doc-text mark.ev").count() > 0
+    page.uncheck("input[name=filter-status][value=satisfied]")
+    page.locator(".ev-link").first.click()
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\nnot really a pdf")
+    page.set_input_files("#file", str(bad))
+    page.click("#submit")
+    page.wait_for_selector("#error:not([hidden])", timeout=30_000)
+    assert page.is_hidden("#result")
+    assert page.locator(".finding").count() == 0 and page.text_content("#doc-text") == ""
+    assert page.text_content("#doc-name") == "" and page.text_content("#verdict") == ""
+    # and a new document starts with an unfiltered list, nothing selected, its text pane at the top
+    page.set_input_files("#file", str(OTHER))
+    page.click("#submit")
+    page.wait_for_selector(".finding")
+    assert page.is_hidden("#error")
+    assert page.is_checked("input[name=filter-status][value=satisfied]")
+    assert page.evaluate("() => document.querySelector('#doc-text').scrollTop") == 0
+    assert page.locator(".finding.selected").count() == 0
+    assert "鹤川" in page.text_content("#doc-text") and "海棠" not in page.text_content("#doc-text")
+
+
+def test_feedback_is_kept_with_the_review(server, page):
+    review(page, server, keep=True)
+    card = page.locator(".finding[data-requirement='security-responsibility']")
+    card.locator(".fb-open").click()
+    form = card.locator(".fb-form")
+    assert form.is_visible()
+    form.locator("select").select_option("conflicting")
+    form.locator("textarea").fill("第三条只约定了乙方的义务，甲方责任未写明，应判为冲突以便重点复核。")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".finding[data-requirement='security-responsibility'] .fb-note")
+    note = page.text_content(".finding[data-requirement='security-responsibility'] .fb-note")
+    assert "冲突" in note and "原结论：薄弱" in note and "重点复核" in note
+    assert "已记录更正" in page.text_content("#status")
+    url = page.url
+    assert "?review=" in url
+
+    page.goto(url)  # reopening the review (a reload, as after a batch link) shows the correction
+    page.wait_for_selector(".finding[data-requirement='security-responsibility'] .fb-note")
+    assert "已更正为冲突" in page.text_content(".finding[data-requirement='security-responsibility']")
+    page.locator(".finding[data-requirement='security-responsibility'] button", has_text="撤销更正").click()
+    page.wait_for_selector(".finding[data-requirement='security-responsibility'] .fb-open")
+    assert page.locator(".fb-note").count() == 0
+    assert not page.problems, page.problems
+
+
+def test_compare_with_the_next_draft(server, page, tmp_path):
+    review(page, server, keep=True)
+    draft2 = tmp_path / "第二稿.txt"
+    draft2.write_text(SAMPLE.read_text("utf-8").replace(DELETION, "").replace("附件一 服务清单", INCIDENT + "附件一 服务清单"),
+                      "utf-8")
+    page.click("#compare-open")
+    assert page.is_visible("#compare") and "档案" in page.text_content("#compare-profile")
+    page.set_input_files("#compare-file", str(draft2))
+    page.click("#compare-submit")
+    page.wait_for_selector("#compare-rows .cmp-row", timeout=30_000)
+    assert "比较完成" in page.text_content("#compare-status")
+    assert page.locator("#compare-warnings li").count() == 0  # the same contract
+    fixed = page.locator(".cmp-row[data-requirement='incident-reporting']")
+    assert "ch-fixed" in fixed.get_attribute("class") and "改进" in fixed.text_content()
+    assert fixed.locator(".cmp-side.old .cmp-ev").count() == 0 and fixed.locator(".cmp-side.new .cmp-ev").count() >= 1
+    worse = page.locator(".cmp-row[data-requirement='termination-deletion']")
+    assert "ch-regressed" in worse.get_attribute("class") and "退步" in worse.text_content()
+    assert "彻底删除" in worse.locator(".cmp-side.old").text_content()
+    first = page.eval_on_selector_all(".cmp-row", "els => els.map(e => e.className)")[0]
+    assert "ch-regressed" in first  # regressions first
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#compare").screenshot(path=str(ARTIFACTS / "web-compare.png"))
+    page.check("#compare-changed-only")
+    assert page.locator(".cmp-row.ch-unchanged").count() == 0 and page.locator(".cmp-row").count() >= 2
+
+    # a different contract: compared all the same, with a clear warning
+    page.set_input_files("#compare-file", str(OTHER))
+    page.click("#compare-submit")
+    page.wait_for_selector("#compare-warnings li", timeout=30_000)
+    warning = page.text_content("#compare-warnings")
+    assert "不是同一份合同" in warning and "相似度" in warning
+
+    page.click("#compare-open-new")
+    page.wait_for_function("() => document.querySelector('#doc-name').textContent.includes('c01_')")
+    assert page.is_hidden("#compare")
+    assert not page.problems, page.problems
