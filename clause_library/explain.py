@@ -54,9 +54,9 @@ def _why_not(ctx, sig, p) -> str:
         m = ctx.pattern(group).search(p.text + "\n" + ctx.passages[min(p.index + 1, len(ctx.passages) - 1)].text)
         if m:
             return f"unless: '{m.group()}' follows and undoes it"
-    from .frames import read_frame
+    from .engine import _frame
 
-    f = read_frame(ctx, p, 0, "")
+    f = _frame(ctx, sig, p, ctx.pattern(sig.all[0]).search(p.text))
     return f"actor {f.actor or '-'} / modality {f.modality} ('{f.modal_word}') do not fit {sig.actor} / {sig.modality}"
 
 

@@ -138,12 +138,14 @@ def render_markdown(review: dict) -> str:
 # ---- HTML ----
 
 STYLE = ("body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;max-width:60em;margin:auto;"
-         "padding:0 1em;color:#222}section{border-left:6px solid #999;padding:0 1em;margin:1em 0;break-inside:avoid-page}"
+         "padding:0 1em;color:#222}"
+         "section{border-left:6px solid #999;padding:0 1em;margin:1em 0;break-inside:avoid-page}"
          ".satisfied{border-color:#2e7d32}.weak{border-color:#f9a825}.conflicting{border-color:#c62828}"
          ".missing{border-color:#9e9e9e}blockquote{background:#f4f4f4;margin:.3em 0;padding:.3em .6em}"
          ".role{font-weight:bold;margin-right:.4em}.role.supports{color:#2e7d32}.role.weakens{color:#b26a00}"
          ".role.conflicts{color:#c62828}.id{color:#777;font-weight:normal;font-size:.75em}"
-         ".alert{border:2px solid #c62828;background:#fdecea;color:#7f1d1d;padding:.6em 1em;font-size:1.1em;margin:1em 0}"
+         ".alert{border:2px solid #c62828;background:#fdecea;color:#7f1d1d;padding:.6em 1em;font-size:1.1em;"
+         "margin:1em 0}"
          ".src{color:#444;font-size:.9em}.meta p{margin:.2em 0}")
 
 
@@ -169,7 +171,8 @@ def render_html(review: dict) -> str:
     alert = f"<div class='alert' role='alert'><b>注意：</b>{e(w)}</div>" if (w := flag_warning(review)) else ""
     head = "".join(f"<p>{e(line)}</p>" for line in header_lines(review))
     head += f"<p><small class='id'>审查模板编号：{e(review['profile'])}</small></p>"
-    return (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>审查报告 {e(review['document']['name'])}</title>"
+    return (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'>"
+            f"<title>审查报告 {e(review['document']['name'])}</title>"
             f"<style>{STYLE}</style><body><h1>合同安全条款审查报告</h1>{alert}<div class='meta'>{head}</div>"
             f"{''.join(rows)}<p><small>{NOTE}</small></p></body></html>")
 

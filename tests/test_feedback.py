@@ -58,6 +58,15 @@ def status_of(review: dict, requirement: str) -> str:
     return next(f["status"] for f in review["findings"] if f["requirement"] == requirement)
 
 
+def other_status(review: dict, requirement: str, avoid: str | None = None) -> str:
+    """A status other than the tool's (and than `avoid`): what a reviewer would correct it to."""
+    now = status_of(review, requirement)
+    return next(s for s in ("conflicting", "weak", "missing", "satisfied") if s not in (now, avoid))
+
+
+ZH = {"satisfied": "满足", "weak": "薄弱", "conflicting": "冲突", "missing": "缺失"}
+
+
 def second_draft() -> bytes:
     text = SAMPLE.read_text("utf-8").replace(DELETION, "").replace("附件一 服务清单", INCIDENT + "附件一 服务清单")
     return text.encode("utf-8")
@@ -71,20 +80,20 @@ def test_feedback_create_list_replace_delete(tmp_path):
         review = upload(c, keep="true")
         rid, url = review["id"], f"/v1/reviews/{review['id']}/feedback"
         assert c.get(url).json() == {"review_id": rid, "items": []}
-        assert status_of(review, "security-responsibility") == "weak"
-        r = c.post(url, json={"requirement": "security-responsibility", "status": "conflicting",
-                              "note": "甲方责任未写明"})
+        first, second = other_status(review, "security-responsibility"), other_status(review, "data-ownership")
+        r = c.post(url, json={"requirement": "security-responsibility", "status": first, "note": "甲方责任未写明"})
         assert r.status_code == 201, r.text
         item = r.json()
-        assert item["original_status"] == "weak" and item["status"] == "conflicting"
+        assert item["original_status"] == status_of(review, "security-responsibility") and item["status"] == first
         assert item["note"] == "甲方责任未写明" and item["title"] == "安全责任与义务" and item["by"] is None
-        r = c.post(url, json={"requirement": "data-ownership", "status": "缺失"})  # the Chinese term works too
-        assert r.status_code == 201 and r.json()["status"] == "missing" and r.json()["note"] is None
-        r = c.post(url, json={"requirement": "security-responsibility", "status": "missing", "note": "改判"})
-        assert r.status_code == 200 and r.json()["status"] == "missing"  # marking again replaces
+        r = c.post(url, json={"requirement": "data-ownership", "status": ZH[second]})  # the Chinese term works too
+        assert r.status_code == 201 and r.json()["status"] == second and r.json()["note"] is None
+        again = other_status(review, "security-responsibility", avoid=first)
+        r = c.post(url, json={"requirement": "security-responsibility", "status": again, "note": "改判"})
+        assert r.status_code == 200 and r.json()["status"] == again  # marking again replaces
         listed = c.get(url).json()["items"]
-        assert [(i["requirement"], i["status"]) for i in listed] == [("security-responsibility", "missing"),
-                                                                     ("data-ownership", "missing")]
+        assert [(i["requirement"], i["status"]) for i in listed] == [("security-responsibility", again),
+                                                                     ("data-ownership", second)]
     with TestClient(create_app(s)) as c:  # reopened in a new server process: still there
         assert [i["note"] for i in c.get(url).json()["items"]] == ["改判", None]
         assert c.get(f"/v1/reviews/{rid}").json()["findings"] == review["findings"]  # the review itself unchanged
@@ -106,6 +115,7 @@ def test_feedback_validation_errors_are_chinese(client):
     is_problem(client.post(url, json={"requirement": sat}), 422, "invalid-status")
     body = is_problem(client.post(url, json={"requirement": sat, "status": "satisfied"}), 422, "same-status")
     assert "满足" in body["detail"]
+    is_problem(client.post(url, json={"requirement": sat, "status": "满足"}), 422, "same-status")
     is_problem(client.post(url, json={"requirement": sat, "status": "weak", "note": "很长" * 1001}), 422, "note-too-long")
     is_problem(client.post(url, json={"requirement": sat, "status": "weak", "note": 3}), 422, "invalid-note")
     is_problem(client.post(url, json={"requirement": sat, "status": "weak", "extra": 1}), 422, "invalid-parameters")
@@ -120,13 +130,13 @@ def test_feedback_validation_errors_are_chinese(client):
 
 def test_feedback_records_the_token_and_needs_one(tmp_path):
     with TestClient(create_app(settings(tmp_path))) as c:
-        rid = upload(c)["id"]
+        review = upload(c)
+        rid, body = review["id"], {"requirement": "data-ownership", "status": other_status(review, "data-ownership")}
         token = auth.create(c.app.state.store, "reviewer1")
         time.sleep(auth.CACHE_SECONDS + 0.1)
-        is_problem(c.post(f"/v1/reviews/{rid}/feedback", json={"requirement": "data-ownership", "status": "weak"}), 401)
+        is_problem(c.post(f"/v1/reviews/{rid}/feedback", json=body), 401)
         is_problem(c.get(f"/v1/reviews/{rid}/feedback"), 401)
-        r = c.post(f"/v1/reviews/{rid}/feedback", json={"requirement": "data-ownership", "status": "weak"},
-                   headers={"Authorization": f"Bearer {token}"})
+        r = c.post(f"/v1/reviews/{rid}/feedback", json=body, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 201 and r.json()["by"] == "reviewer1"
 
 
@@ -139,10 +149,11 @@ def test_feedback_goes_with_its_review(tmp_path):
     s = settings(tmp_path, retention_days=1)
     with TestClient(create_app(s)) as c:
         store = c.app.state.store
-        gone, old, kept = (upload(c)["id"] for _ in range(3))
+        reviews = [upload(c) for _ in range(3)]
+        gone, old, kept = (r["id"] for r in reviews)
+        body = {"requirement": "data-ownership", "status": other_status(reviews[0], "data-ownership")}
         for rid in (gone, old, kept):
-            assert c.post(f"/v1/reviews/{rid}/feedback", json={"requirement": "data-ownership",
-                                                               "status": "weak"}).status_code == 201
+            assert c.post(f"/v1/reviews/{rid}/feedback", json=body).status_code == 201
         assert c.delete(f"/v1/reviews/{gone}").status_code == 204
         with store.session.begin() as sess:
             sess.get(ReviewRow, old).created_at = utcnow() - timedelta(days=3)
@@ -199,11 +210,12 @@ def test_feedback_export_is_a_labelled_corpus(tmp_path):
         corrected = upload(c, keep="true", name="海棠合同.txt")
         plain = upload(c, keep="true", name="未更正.txt")
         not_kept = upload(c, name="未保存.txt")
+        first, second = other_status(corrected, "security-responsibility"), other_status(corrected, "data-ownership")
         for rid in (corrected["id"], not_kept["id"]):
             assert c.post(f"/v1/reviews/{rid}/feedback", json={
-                "requirement": "security-responsibility", "status": "conflicting", "note": "甲方责任未写明"}).status_code == 201
+                "requirement": "security-responsibility", "status": first, "note": "甲方责任未写明"}).status_code == 201
         assert c.post(f"/v1/reviews/{corrected['id']}/feedback", json={
-            "requirement": "data-ownership", "status": "weak"}).status_code == 201
+            "requirement": "data-ownership", "status": second}).status_code == 201
 
     out = tmp_path / "labels"
     assert main(["feedback", "export", str(out), "--db", s.db_path]) == 0
@@ -216,14 +228,14 @@ def test_feedback_export_is_a_labelled_corpus(tmp_path):
     assert labels["profile"] == corrected["profile"] == "archives-gov-cloud"
     assert list(labels["labels"]) == requirements["archives-gov-cloud"]  # every requirement, in order
     assert set(labels["labels"].values()) <= {"satisfied", "weak", "conflicting", "missing"}
-    assert labels["labels"]["security-responsibility"] == "conflicting" and labels["labels"]["data-ownership"] == "weak"
+    assert labels["labels"]["security-responsibility"] == first and labels["labels"]["data-ownership"] == second
     assert labels["labels"]["portability"] == status_of(corrected, "portability")
     assert labels["notes"] == {"security-responsibility": "甲方责任未写明"}
 
     result = evaluate(out, review_path)  # what `clausecheck eval DIR` runs
     assert result["documents"] == 1 and not result["errors"]
     assert {(m["requirement"], m["label"]) for m in result["mismatches"]} == {
-        ("security-responsibility", "conflicting"), ("data-ownership", "weak")}
+        ("security-responsibility", first), ("data-ownership", second)}
 
     everything = tmp_path / "all"
     assert main(["feedback", "export", str(everything), "--all", "--db", s.db_path]) == 0
@@ -332,9 +344,9 @@ def test_batch_answer_links_each_review(client):
         time.sleep(0.1)
     by_name = {x["name"]: x for x in body["results"]}
     ok = by_name["甲.txt"]
-    assert ok["review_url"] == f"/v1/reviews/{ok['review_id']}" and ok["page_url"] == f"/?review={ok['review_id']}"
     review = client.get(ok["review_url"]).json()
+    assert ok["review_url"] == f"/v1/reviews/{ok['review_id']}" and ok["page_url"] == f"/?review={ok['review_id']}"
     assert review["findings"] and review["summary"] == ok["summary"] and review["document"]["name"] == "甲.txt"
     assert "review_id" not in by_name["empty.txt"]
-    assert client.post(f"{ok['review_url']}/feedback", json={"requirement": "data-ownership",
-                                                             "status": "weak"}).status_code == 201
+    body = {"requirement": "data-ownership", "status": other_status(review, "data-ownership")}
+    assert client.post(f"{ok['review_url']}/feedback", json=body).status_code == 201

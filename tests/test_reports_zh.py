@@ -307,8 +307,8 @@ def test_multipart_profile_has_the_json_limit_and_is_not_echoed(client, no_revie
     assert "64" in body["detail"] and "ppppp" not in json.dumps(body)
     body = _problem(client.post("/v1/reviews", json={"text": "甲方", "profile": long}), 422, "invalid-parameters")
     assert "64" in body["detail"] and "ppppp" not in json.dumps(body)
-    body = _problem(client.post("/v1/reviews", data={"profile": "q" * 64}, files={"file": ("a.txt", SAMPLE.read_bytes())}),
-                    422, "unknown-profile")
+    body = _problem(client.post("/v1/reviews", data={"profile": "q" * 64},
+                                files={"file": ("a.txt", SAMPLE.read_bytes())}), 422, "unknown-profile")
     assert not no_review
 
 

@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
 OTHER = ROOT / "fixtures" / "corpus" / "c01_iaas-caigou-hetong.txt"  # a different contract
+STATUS_ZH = {"satisfied": "满足", "weak": "薄弱", "conflicting": "冲突", "missing": "缺失"}
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots and the printed PDF, for the README and for people
 CHROMIUM = os.environ.get("CLAUSECHECK_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -211,18 +212,32 @@ def test_filter_sort_and_each_passage_shows_its_own_role(server, page):
     rank = {"conflicting": 0, "missing": 1, "weak": 2, "satisfied": 3}
     assert [rank[s] for s in first] == sorted(rank[s] for s in first)
 
-    # 第三条第2项 supports 安全标准 but weakens 档案安全合规: each selection shows its own role on it
-    for req, role, label in (("security-standards", "supports", "支持"),
-                             ("archives-security-compliance", "weakens", "削弱")):
-        card = page.locator(f".finding[data-requirement='{req}']")
-        card.locator(".ev-link").first.click()
+    # each selected finding's passages are labelled with the role they play for it
+    for card in page.locator(".finding:has(.ev-link[class*=role-])").all()[:6]:  # evidence, not a nearest passage
+        roles = set(card.locator(".ev-link .where").evaluate_all("els => els.map(e => e.textContent.split(' · ')[1])"))
+        card.locator(".finding-title").click()
         starts = page.locator("#doc-text mark.ev.active.ev-start")
         starts.first.wait_for()
-        assert set(starts.evaluate_all("els => els.map(e => e.dataset.roleLabel)")) == {label}
-        assert all(f"active-{role}" in c for c in starts.evaluate_all("els => els.map(e => e.className)"))
-        assert label in page.text_content("#status")
-    shared = page.locator("#doc-text mark.ev.active").first
-    assert len(set(shared.get_attribute("data-findings").split())) >= 2  # the passage is shared
+        assert set(starts.evaluate_all("els => els.map(e => e.dataset.roleLabel)")) == roles
+        assert all(r in page.text_content("#status") for r in roles)
+
+    # a passage that supports one requirement and weakens or conflicts with another shows, each time,
+    # the role for the finding selected (in the sample: 第三条第2项, for 安全标准 and 档案安全合规)
+    shared = page.evaluate("""() => {
+        for (const m of document.querySelectorAll('#doc-text mark.ev')) {
+            const roles = Object.fromEntries(m.dataset.roles.split(' ').map(x => x.split(':')));
+            if (new Set(Object.values(roles)).size > 1) return roles;
+        }
+        return null;
+    }""")
+    assert shared, "the sample has a passage with two roles"
+    seen = {}
+    for index, role in shared.items():
+        page.click(f"#finding-{index} .finding-title")
+        mark = page.locator(f"#doc-text mark.ev.active[data-roles*='{index}:{role}']").first
+        assert mark.get_attribute("data-role") == role and f"active-{role}" in mark.get_attribute("class")
+        seen[role] = mark.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert len(set(seen.values())) == len(seen) > 1  # and looks different
     assert not page.problems, page.problems
 
 
@@ -253,22 +268,25 @@ def test_failed_upload_clears_previous_result(server, page, tmp_path):
 def test_feedback_is_kept_with_the_review(server, page):
     review(page, server, keep=True)
     card = page.locator(".finding[data-requirement='security-responsibility']")
+    was = card.get_attribute("class").split("st-")[1].split()[0]
+    right = "conflicting" if was != "conflicting" else "weak"
     card.locator(".fb-open").click()
     form = card.locator(".fb-form")
     assert form.is_visible()
-    form.locator("select").select_option("conflicting")
-    form.locator("textarea").fill("第三条只约定了乙方的义务，甲方责任未写明，应判为冲突以便重点复核。")
+    assert was not in form.locator("option").evaluate_all("els => els.map(e => e.value)")  # only other statuses
+    form.locator("select").select_option(right)
+    form.locator("textarea").fill("第三条只约定了乙方的义务，甲方责任未写明，应重点复核。")
     form.locator("button[type=submit]").click()
     page.wait_for_selector(".finding[data-requirement='security-responsibility'] .fb-note")
     note = page.text_content(".finding[data-requirement='security-responsibility'] .fb-note")
-    assert "冲突" in note and "原结论：薄弱" in note and "重点复核" in note
+    assert STATUS_ZH[right] in note and f"原结论：{STATUS_ZH[was]}" in note and "重点复核" in note
     assert "已记录更正" in page.text_content("#status")
     url = page.url
     assert "?review=" in url
 
     page.goto(url)  # reopening the review (a reload, as after a batch link) shows the correction
     page.wait_for_selector(".finding[data-requirement='security-responsibility'] .fb-note")
-    assert "已更正为冲突" in page.text_content(".finding[data-requirement='security-responsibility']")
+    assert f"已更正为{STATUS_ZH[right]}" in page.text_content(".finding[data-requirement='security-responsibility']")
     page.locator(".finding[data-requirement='security-responsibility'] button", has_text="撤销更正").click()
     page.wait_for_selector(".finding[data-requirement='security-responsibility'] .fb-open")
     assert page.locator(".fb-note").count() == 0

@@ -8,6 +8,7 @@ from html import escape
 
 from .. import labels_zh as zh
 from ..contract_check import flag_warning
+from ..report import warnings as display_warnings
 
 STATUS_ZH, VERDICT_ZH, SEVERITY_ZH = zh.STATUS, zh.VERDICT, zh.SEVERITY  # the one shared vocabulary
 VERDICT_RANK = {"fail": 2, "needs-revision": 1, "pass": 0}
@@ -19,7 +20,7 @@ CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
 h1{font-size:1.6em}h2{border-bottom:2px solid #ddd;padding-bottom:.3em;margin-top:2em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.num{text-align:right;white-space:nowrap}
+th{background:#f4f4f4;white-space:nowrap}.num{text-align:right;white-space:nowrap}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:7em}
 .card b{display:block;font-size:1.6em}
 .bar{display:flex;height:1.1em;width:100%;min-width:12em;background:#eee;border-radius:3px;overflow:hidden}
@@ -130,17 +131,15 @@ def _detail(i: int, rel: str, review: dict) -> str:
                    f'<span class="where">{escape(zh.place(e))}</span>{escape(text)}</div>')
         refs = list(dict.fromkeys(zh.source_ref(str(x)) for x in f.get("sources") or []))
         policy = f'<div class="policy">政策依据：{escape("；".join(refs))}</div>' if refs else ""
-        rows.append(f'<tr><td>{escape(zh.requirement_title(f))}<br><small class="id">{escape(str(f.get("requirement", "")))}</small></td>'
+        rows.append(f'<tr><td>{escape(zh.requirement_title(f))}<br>'
+                    f'<small class="id">{escape(str(f.get("requirement", "")))}</small></td>'
                     f'<td><span class="tag {escape(st)}">{escape(zh.status(st))}</span></td>'
                     f"<td>{escape(zh.severity(f.get('severity')))}</td>"
                     f"<td>{escape(reasons)}{ev}{policy}</td></tr>")
     first = flag_warning(review)
     alert = f'<p class="alert" role="alert">注意：{escape(first)}</p>' if first else ""
     pid, ptitle = str(review.get("profile", "")), zh.profile_title(review)
-    notes = [str(w) for w in doc.get("warnings") or [] if w != first
-             and not (review.get("profile_auto") and str(w).startswith("自动选择审查模板"))]
-    notes = [w.replace(f"{pid}（{ptitle}）", ptitle) if pid else w for w in notes]
-    warnings = "".join(f"<li>{escape(w)}</li>" for w in notes)
+    warnings = "".join(f"<li>{escape(w)}</li>" for w in display_warnings(review))
     rules = review.get("rules_version") or (review.get("batch") or {}).get("rules_version") or "—"
     return (f'<section class="contract" id="c-{i}"><h3>{i}. {escape(rel)} {_tag(s.get("verdict", ""))}</h3>'
             + alert
