@@ -75,7 +75,13 @@ class SentenceFacts:
     def subject_of(self, marker: Marker | None, pos: int) -> set[str]:
         """Roles named just before the governing verb: 乙方、丙方应… -> {provider, manager}."""
         limit = marker.start if marker else pos
-        cands = [m for m in self.mentions if m[1] <= limit]
+        # the subject stands in the verb's own clause ("…，乙方应…"); a clause without one continues
+        # the sentence's first subject ("乙方可将甲方数据…，无需征得甲方同意")
+        clause_start = max(self.text.rfind(c, 0, limit) for c in "，,；;：:") + 1
+        cands = [m for m in self.mentions if m[1] <= limit and m[0] >= clause_start]
+        if not cands:
+            before = [m for m in self.mentions if m[1] <= limit]
+            cands = before[:1]
         if not cands:
             return set()
         last = cands[-1]
@@ -129,9 +135,13 @@ class Analyzer:
     def _facts(self, text: str) -> SentenceFacts:
         markers: list[Marker] = []
         # party names can hold modal characters (供应商 has 应): their spans are not verbs
-        taken: list[tuple[int, int]] = [m.span() for m in self._party_rx.finditer(text)]
+        names: list[tuple[int, int]] = [m.span() for m in self._party_rx.finditer(text)]
+        taken: list[tuple[int, int]] = []
         for kind, rx in _MODAL_RX:
             for m in rx.finditer(text):
+                # a modal word inside a name is no verb; a long marker may still run across a name
+                if any(s <= m.start() and m.end() <= e for s, e in names):
+                    continue
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
                 taken.append((m.start(), m.end()))
