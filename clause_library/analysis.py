@@ -70,7 +70,15 @@ class SentenceFacts:
             if not _CONDITION_END.search(self.text, m.end, pos):
                 return m
         after = [m for m in self.markers if m.start > pos]
-        return after[0] if after else None
+        if not after:
+            return None
+        # a clause with its own subject and no modal word is a plain statement by that subject
+        # ("平台向用户提供监控产品，用户可自行开通"): a modal in a later clause is someone else's
+        clause_start = max(self.text.rfind(c, 0, pos) for c in "，,；;：:") + 1
+        clause_end = min([i for i in (self.text.find(c, pos) for c in "，,；;") if i >= 0] or [len(self.text)])
+        if after[0].start > clause_end and any(clause_start <= m[0] and m[1] <= pos for m in self.mentions):
+            return None
+        return after[0]
 
     def subject_of(self, marker: Marker | None, pos: int) -> set[str]:
         """Roles named just before the governing verb: 乙方、丙方应… -> {provider, manager}."""
