@@ -246,8 +246,13 @@ def judge(ctx: DocContext, rule: Rule) -> dict:
     needed = {name: el for sig in rule.signals if sig.role == "supports" for name, el in sig.elements.items()}
     # elements may come from any on-topic passage: the duty in one sentence, its deadline in the next
     have = set()
+    found_in: dict[int, int] = {}
     for h in supports + [w for w in weakens if not w.qualifies]:
-        have |= _elements(ctx, needed, ctx.passages[h.sentence])
+        els = _elements(ctx, needed, ctx.passages[h.sentence])
+        found_in[h.sentence] = len(els)
+        have |= els
+    # the fullest clause is shown first
+    hits.sort(key=lambda h: -found_in.get(h.sentence, 0) if h.role == "supports" else 0)
     reasons: list[str] = []
     if conflicts:
         status = "conflicting"
