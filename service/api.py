@@ -22,6 +22,7 @@ from starlette.datastructures import UploadFile
 from . import problems
 from .auth import Authenticator
 from .db import Store
+from .feedback import FeedbackItem
 from .problems import Edge, Problem
 from .settings import LOOPBACK_NAMES, Settings
 from .worker_pool import Overloaded, TimedOut, make_pool, review_job
@@ -96,6 +97,9 @@ class StoredReview(Open):
     kept: bool = Field(description="whether the file and its text are stored with the review")
     document_text: str | None = Field(None, description="normalised text the evidence offsets point into; "
                                       "always in the POST answer, later only when kept")
+    annotated_available: bool = Field(False, description="上传的是 Word .docx 且原文件已保存：report?format=docx "
+                                      "给出批注版原稿（加 redline=true 另含修订建议）")
+    feedback: list[FeedbackItem] = Field([], description="审查人对本次审查的更正（同 GET /v1/reviews/{id}/feedback）")
 
 
 class ReviewItem(BaseModel):
@@ -271,6 +275,19 @@ async def _run_review(request: Request, data: bytes, name: str, profile: str) ->
     return result
 
 
+def _annotatable(review: dict) -> bool:
+    """Whether the review is of a Word .docx, i.e. its kept upload can come back with comments."""
+    return review.get("document", {}).get("format") == "docx"
+
+
+def _feedback(request: Request, rid: str, review: dict) -> list[dict]:
+    from . import feedback as fb
+
+    titles = {f["requirement"]: f.get("title", f["requirement"]) for f in review.get("findings", [])}
+    return [FeedbackItem.model_validate(it).model_dump(mode="json")
+            for it in fb.list_for(request.app.state.store, rid, titles)]
+
+
 def _sha_prefix(data: bytes) -> str:
     import hashlib
 
@@ -314,11 +331,12 @@ def _api_router() -> APIRouter:
         rid, created = await run_in_threadpool(
             request.app.state.store.add_review, review, size=len(data), owner=owner,
             text=result["text"] if keep else None, upload=data if keep else None)
-        body = {**review, "id": rid, "created_at": created.isoformat(), "kept": keep, "document_text": result["text"]}
+        body = {**review, "id": rid, "created_at": created.isoformat(), "kept": keep, "document_text": result["text"],
+                "annotated_available": keep and _annotatable(review), "feedback": []}
         return JSONResponse(body)
 
     @r.get("/reviews", response_model=ReviewList, summary="最近的审查")
-    def list_reviews(request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> Any:
+    def list_reviews(request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000_000)) -> Any:
         items, total = request.app.state.store.list_reviews(limit, offset)
         return {"items": items, "total": total}
 
@@ -332,7 +350,9 @@ def _api_router() -> APIRouter:
     def get_review(request: Request, review_id: str) -> Any:
         row = _get(request, review_id)
         return JSONResponse({**row["review"], "id": row["id"], "created_at": row["created_at"].isoformat(),
-                             "kept": row["kept"], "document_text": row["document_text"]})
+                             "kept": row["kept"], "document_text": row["document_text"],
+                             "annotated_available": row["has_upload"] and _annotatable(row["review"]),
+                             "feedback": _feedback(request, row["id"], row["review"])})
 
     @r.delete("/reviews/{review_id}", status_code=204, responses=_errors(404), summary="删除审查及其全部数据")
     def delete_review(request: Request, review_id: str) -> Response:
@@ -343,9 +363,19 @@ def _api_router() -> APIRouter:
     @r.get("/reviews/{review_id}/report", responses={**_errors(404), 200: {"content": {
         "application/json": {}, "text/markdown": {}, "text/html": {},
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}}},
-        response_class=Response, summary="下载审查报告")
+        response_class=Response, summary="下载审查报告；Word 原稿可带批注（及修订建议）返回",
+        description="format=docx：上传的是 Word .docx 且原文件已保存（keep）时，返回律师自己的原稿，"
+                    "在每处薄弱、冲突条文上加批注（作者 clausecheck），首段批注列出结论和缺失的要求；"
+                    "redline=true 另把建议措辞作为修订插入。否则返回 Word 审查报告。"
+                    "响应头 X-Clausecheck-Docx 说明给出的是 annotated（批注版原稿）还是 memo（审查报告）。")
     def report(request: Request, review_id: str,
-               format: Literal["json", "md", "html", "docx"] = Query("json")) -> Response:  # noqa: A002
+               format: Literal["json", "md", "html", "docx"] = Query("json"),  # noqa: A002
+               kind: Literal["auto", "annotated", "memo"] = Query(
+                   "auto", description="format=docx 时：auto——能批注原稿时给批注版原稿，否则给审查报告；"
+                                       "annotated——只要批注版原稿（不可用时 422）；memo——审查报告"),
+               redline: bool = Query(False, description="与 format=docx 合用：批注版原稿中把建议措辞作为修订"
+                                                        "（作者 clausecheck）插入相应条款之后，可在 Word 中接受或拒绝")
+               ) -> Response:
         from . import report as render
 
         row = _get(request, review_id)
@@ -365,10 +395,45 @@ def _api_router() -> APIRouter:
         if format == "html":
             return Response(render.render_html(review), media_type="text/html; charset=utf-8",
                             headers=headers("html"))
-        return Response(render.render_docx(review), headers=headers("docx"),
-                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        docx_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        if kind != "memo":
+            draft = _annotated_draft(request, row, review, redline)
+            if draft is not None:
+                what = "-审查批注及修订" if redline else "-审查批注"
+                name = str(review.get("document", {}).get("name", "")).rsplit(".", 1)[0][:100] + what
+                suffix = "annotated-redline" if redline else "annotated"
+                return Response(draft, media_type=docx_type,
+                                headers={**_attachment(f"{stem}-{suffix}.docx", f"{name}.docx"),
+                                         "X-Clausecheck-Docx": "annotated"})
+            if kind == "annotated":
+                raise Problem(422, "annotated-unavailable", "无法提供批注版原稿",
+                              "只有上传 Word .docx 文件并勾选“保存原文”（keep）的审查才能下载批注版原稿；"
+                              "请用 kind=memo 下载审查报告。")
+        return Response(render.render_docx(review), media_type=docx_type,
+                        headers={**headers("docx"), "X-Clausecheck-Docx": "memo"})
 
     return r
+
+
+def _annotated_draft(request: Request, row: dict, review: dict, redline: bool) -> bytes | None:
+    """The kept .docx upload with the review as Word comments (and tracked suggestions), or None when
+    there is none or it cannot be annotated."""
+    if not (row["has_upload"] and _annotatable(row["review"])):
+        return None
+    original = request.app.state.store.get_upload(row["id"])
+    if original is None:  # deleted meanwhile
+        return None
+    from nlp import DocumentError
+
+    from .docx_annotate import AnnotateError, annotate_docx
+
+    try:
+        return annotate_docx(original, review, redline=redline)
+    except (AnnotateError, DocumentError) as exc:
+        log.warning("annotating review %s failed: %s", row["id"][:12], type(exc).__name__)
+    except Exception as exc:  # a draft we cannot annotate still gets its memo, never a 500
+        log.error("annotating review %s crashed: %s", row["id"][:12], type(exc).__name__)
+    return None
 
 
 def _page_routes(app: FastAPI) -> None:

@@ -242,6 +242,9 @@ def cmd_diff(args) -> int:
         new = _review(args.new, old["profile"] if args.profile == "auto" else args.profile)
     except DocumentError as exc:
         return _error(f"{exc.message_zh} / {exc.message_en}")
+    from service.compare import warn_cli
+
+    warn_cli(args.old, args.new, old, new)  # two different contracts are worth a warning, not a refusal
     rank = {"satisfied": 3, "weak": 2, "missing": 1, "conflicting": 0}
     before = {f["requirement"]: f for f in old["findings"]}
     rows = []

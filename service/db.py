@@ -112,7 +112,13 @@ class Store:
             if row is None:
                 return None
             return {"id": row.id, "created_at": _as_utc(row.created_at), "review": json.loads(row.review),
-                    "document_text": row.document_text, "kept": row.upload is not None or row.document_text is not None}
+                    "document_text": row.document_text, "kept": row.upload is not None or row.document_text is not None,
+                    "has_upload": row.upload is not None}
+
+    def get_upload(self, rid: str) -> bytes | None:
+        """The uploaded file's own bytes, when it was kept with the review (deleted with it)."""
+        with self.session() as s:
+            return s.scalar(select(ReviewRow.upload).where(ReviewRow.id == rid))
 
     def list_reviews(self, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
         with self.session() as s:

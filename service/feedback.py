@@ -10,6 +10,9 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from typing import Literal
+
+from pydantic import BaseModel, Field
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, distinct, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +23,21 @@ STATUSES = labels_zh.STATUS_ORDER
 STATUS_ZH = labels_zh.STATUS  # the one shared vocabulary
 FROM_ZH = {v: k for k, v in STATUS_ZH.items()}
 MAX_NOTE = 2000
+
+Status = Literal["satisfied", "weak", "conflicting", "missing"]
+
+
+class FeedbackItem(BaseModel):
+    """One reviewer correction, as the API gives it (feedback list, and `feedback` of a stored review)."""
+
+    requirement: str
+    title: str
+    original_status: Status = Field(description="工具原来的结论")
+    status: Status = Field(description="审查人更正后的状态")
+    note: str | None
+    by: str | None = Field(description="提交更正的令牌名称（单用户模式下为空）")
+    created_at: datetime
+    updated_at: datetime
 
 
 class FeedbackRow(Base):

@@ -8,8 +8,7 @@ Errors are problem+json with a Chinese detail; nothing the client sent is echoed
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -17,10 +16,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from . import feedback as fb
+from .feedback import FeedbackItem, Status  # the model GET /v1/reviews/{id} uses too
 from .api import _errors, require_token
 from .problems import Problem
 
-Status = Literal["satisfied", "weak", "conflicting", "missing"]
 ALLOWED = "satisfied（满足）、weak（薄弱）、conflicting（冲突）、missing（缺失）"
 
 
@@ -28,17 +27,6 @@ class FeedbackSubmission(BaseModel):
     requirement: str = Field(min_length=1, max_length=128, description="要更正的审查要求 id（见审查结果 findings[].requirement）")
     status: Status = Field(description="审查人认为正确的状态；也接受 满足、薄弱、冲突、缺失")
     note: str | None = Field(None, max_length=fb.MAX_NOTE, description="备注：为什么原结论不对")
-
-
-class FeedbackItem(BaseModel):
-    requirement: str
-    title: str
-    original_status: Status = Field(description="工具原来的结论")
-    status: Status = Field(description="审查人更正后的状态")
-    note: str | None
-    by: str | None = Field(description="提交更正的令牌名称（单用户模式下为空）")
-    created_at: datetime
-    updated_at: datetime
 
 
 class FeedbackList(BaseModel):

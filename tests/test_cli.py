@@ -108,3 +108,22 @@ def test_eval_command_prints_all_five_figures(capsys):
     out = capsys.readouterr().out
     for word in ("accuracy", "macro-F1", "false reassurance", "false alarm", "conflict recall", "confusion"):
         assert word in out
+
+
+def test_diff_warns_when_the_drafts_are_different_contracts(capsys):
+    corpus = ROOT / "fixtures" / "corpus"
+    a, b = corpus / "c01_iaas-caigou-hetong.txt", corpus / "c08_yunzhuji-zulin-jianyue.txt"
+    main(["diff", str(a), str(b), "--profile", "party-gov-cloud"])
+    err = capsys.readouterr().err
+    assert "警告" in err
+    # the warning quotes no contract text
+    for text in (a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")):
+        assert not any(len(line) >= 8 and line[:8] in err for line in text.splitlines())
+
+
+def test_diff_of_two_drafts_of_one_contract_does_not_warn(tmp_path, capsys):
+    src = (ROOT / "fixtures" / "corpus" / "c01_iaas-caigou-hetong.txt").read_text(encoding="utf-8")
+    new = tmp_path / "draft2.txt"
+    new.write_text(src.replace("。", "。\n", 1), encoding="utf-8")
+    main(["diff", str(ROOT / "fixtures" / "corpus" / "c01_iaas-caigou-hetong.txt"), str(new)])
+    assert "警告" not in capsys.readouterr().err

@@ -329,3 +329,35 @@ def test_compare_with_the_next_draft(server, page, tmp_path):
     page.wait_for_function("() => document.querySelector('#doc-name').textContent.includes('c01_')")
     assert page.is_hidden("#compare")
     assert not page.problems, page.problems
+
+
+def test_annotated_word_draft_offered_for_a_kept_docx(server, page, tmp_path):
+    import io
+
+    from docx import Document
+
+    corpus_docx = ROOT / "fixtures" / "corpus" / "c03_anquan-baomi-buchong.docx"
+    review(page, server, corpus_docx)  # not kept: the memo only
+    assert page.is_visible("#dl-docx") and page.is_hidden("#dl-annotated") and page.is_hidden("#dl-redline")
+
+    review(page, server, corpus_docx, keep=True)
+    assert page.is_visible("#dl-annotated") and page.is_visible("#dl-redline")
+    assert page.text_content("#dl-annotated") == "下载批注版Word"
+    with page.expect_download() as got:
+        page.click("#dl-annotated")
+    download = got.value
+    assert download.suggested_filename.endswith("-审查批注.docx")
+    data = Path(download.path()).read_bytes()
+    comments = list(Document(io.BytesIO(data)).comments)
+    assert comments and all(c.author == "clausecheck" for c in comments)
+    with page.expect_download() as got:
+        page.click("#dl-docx")  # the memo stays one click away
+    memo = Document(io.BytesIO(Path(got.value.path()).read_bytes()))
+    assert memo.paragraphs[0].text.startswith("合同安全条款审查报告") and not list(memo.comments)
+
+    page.set_input_files("#file", str(SAMPLE))  # a text file, kept: no Word draft to annotate
+    page.check("#keep")
+    page.click("#submit")
+    page.wait_for_function("() => document.querySelector('#doc-name').textContent.endsWith('.txt')")
+    assert page.is_hidden("#dl-annotated")
+    assert not page.problems, page.problems

@@ -213,7 +213,9 @@ function setUrl(id) {
 function showReview(review) {
   const same = current && current.id === review.id;
   current = review;
-  current.feedback = current.feedback || {};
+  if (Array.isArray(review.feedback)) { // the stored review carries its corrections (GET /v1/reviews/{id})
+    current.feedback = Object.fromEntries(review.feedback.map((it) => [it.requirement, it]));
+  } else current.feedback = current.feedback || {};
   if (!same) { // a new document starts clean: no selection, text from the top, every finding shown
     selected = null;
     resetFilters();
@@ -235,6 +237,8 @@ function showReview(review) {
   $("counts").replaceChildren(...STATUS_ORDER.map((s) =>
     h("li", { class: "s-" + s }, `${STATUS[s]} ${review.summary[s] ?? 0}`)));
   $("warnings").replaceChildren(...(doc.warnings || []).map((w) => h("li", {}, w)));
+  // the lawyer's own .docx with the review as Word comments: only when the upload was a .docx and kept
+  for (const id of ["dl-annotated", "dl-redline"]) $(id).hidden = !review.annotated_available;
   renderFindings(review);
   renderText(review);
   $("doc-text").scrollTop = 0;
@@ -577,13 +581,15 @@ async function copyText(text, button) {
   setTimeout(() => { button.textContent = "复制"; }, 2000);
 }
 
-async function download(format) {
+async function download(format, options = {}, suffix = null) {
   if (!current) return;
-  const resp = await api(`/v1/reviews/${encodeURIComponent(current.id)}/report?format=${format}`);
+  const query = new URLSearchParams({ format, ...options });
+  const resp = await api(`/v1/reviews/${encodeURIComponent(current.id)}/report?${query}`);
   if (!resp.ok) { showError(await problemText(resp)); return; }
   const blob = await resp.blob();
   const stem = current.document.name.replace(/\.[^.]+$/, "") || "review";
-  const a = h("a", { href: URL.createObjectURL(blob), download: `${stem}-审查${format === "json" ? "" : "报告"}.${format}` });
+  const label = suffix || `审查${format === "json" ? "" : "报告"}`;
+  const a = h("a", { href: URL.createObjectURL(blob), download: `${stem}-${label}.${format}` });
   document.body.append(a);
   a.click();
   a.remove();
@@ -737,7 +743,7 @@ async function openReview(id) {
   const review = await resp.json();
   showReview(review);
   setStatus("已打开审查记录。");
-  await loadFeedback(review);
+  if (!Array.isArray(review.feedback)) await loadFeedback(review); // an older server: ask separately
 }
 
 async function deleteReview(it) {
@@ -766,7 +772,9 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("token-cancel").addEventListener("click", () => $("token-dialog").close(""));
   $("dl-json").addEventListener("click", () => download("json"));
   $("dl-html").addEventListener("click", () => download("html"));
-  $("dl-docx").addEventListener("click", () => download("docx"));
+  $("dl-docx").addEventListener("click", () => download("docx", { kind: "memo" }));
+  $("dl-annotated").addEventListener("click", () => download("docx", { kind: "annotated" }, "审查批注"));
+  $("dl-redline").addEventListener("click", () => download("docx", { kind: "annotated", redline: "true" }, "审查批注及修订"));
   $("print").addEventListener("click", () => window.print());
   document.querySelectorAll("input[name=filter-status]").forEach((i) => i.addEventListener("change", applyFilters));
   $("filter-severity").addEventListener("change", applyFilters);
