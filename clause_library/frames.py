@@ -22,6 +22,7 @@ SLOTS = {
 class Frame:
     passage: int
     act: str  # the words the signal's first pattern matched
+    act_start: int  # where in the passage
     actor: list[str]  # roles of the subject of the governing verb (empty: none named)
     modality: str  # duty | ban | permission | statement | negated
     modal_word: str
@@ -29,6 +30,7 @@ class Frame:
     hedges: list[str] = field(default_factory=list)
     exceptions: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
     slots: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    act_on_token: bool | None = None  # the act begins a jieba token (None: not checked)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,16 +51,47 @@ def read_frame(ctx, p, pos: int, act: str) -> Frame:
         actor = ctx.subject(p, facts, marker, pos)
     hedges = facts.hedges_for(marker if marker and not inherited else None, pos)
     return Frame(
-        passage=p.index, act=act, actor=sorted(actor), modality=marker.kind if marker else "statement",
+        passage=p.index, act=act, act_start=pos, actor=sorted(actor), modality=marker.kind if marker else "statement",
         modal_word=marker.text if marker else "", inherited=inherited, hedges=list(dict.fromkeys(hedges)),
         exceptions=[(e.kind, e.text) for e in facts.exceptions])
 
 
 def fill_slots(ctx, frame: Frame) -> Frame:
-    """The concept slots, read only when someone asks (explanations): judging needs just the
-    rule's own patterns."""
-    text = ctx.expanded(ctx.passages[frame.passage])
+    """The concept slots, tagged on the clause's jieba tokens (spaCy's blank Chinese pipeline with
+    the contract dictionary); a concept found only inside a longer token (数据安全 in 数据安全法) is
+    kept by the substring fallback and marked with "~". Read when someone asks (explanations)."""
+    p = ctx.passages[frame.passage]
+    text = ctx.expanded(p)
     roles = ctx.analyzer.role_patterns
-    frame.slots = {slot: find_concepts(text, ids, roles) for slot, ids in SLOTS.items()}
-    frame.slots = {k: v for k, v in frame.slots.items() if v}
+    starts, ends = token_bounds(ctx, p)
+    slots: dict[str, dict[str, list[str]]] = {}
+    for slot, ids in SLOTS.items():
+        found = find_concepts(text, ids, roles, spans=True)
+        if found:
+            slots[slot] = {cid: list(dict.fromkeys(
+                w if (s >= len(p.text) or (s in starts and e in ends)) else w + "~" for w, s, e in hits))
+                for cid, hits in found.items()}
+    frame.slots = slots
+    frame.act_on_token = act_on_token(ctx, frame)
     return frame
+
+
+def act_on_token(ctx, frame: Frame) -> bool:
+    """Whether the act begins a word as jieba cuts the clause; a match that starts inside a longer
+    word was found by the substring fallback and is read with less confidence."""
+    p = ctx.passages[frame.passage]
+    if frame.inherited or frame.act_start >= len(p.text):
+        return True
+    starts, _ = token_bounds(ctx, p)
+    return frame.act_start in starts
+
+
+def token_bounds(ctx, p) -> tuple[set[int], set[int]]:
+    """Token start and end offsets of a passage (segmented once per passage)."""
+    cache = ctx.__dict__.setdefault("_tokens", {})
+    if p.index not in cache:
+        from nlp.segment import tokens
+
+        toks = tokens(p.text)
+        cache[p.index] = ({s for _, s, _ in toks}, {e for _, _, e in toks})
+    return cache[p.index]

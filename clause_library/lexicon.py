@@ -50,14 +50,18 @@ def concept_ids(template: str) -> list[str]:
     return _REF.findall(template)
 
 
-def find_concepts(text: str, ids: list[str], roles: dict[str, str]) -> dict[str, list[str]]:
-    """Which of the given concepts a text mentions, with the words found (for explanations)."""
-    out: dict[str, list[str]] = {}
+def find_concepts(text: str, ids: list[str], roles: dict[str, str], spans: bool = False) -> dict[str, list]:
+    """Which of the given concepts a text mentions, with the words found (for explanations); with
+    spans=True, (word, start, end) for each hit."""
+    out: dict[str, list] = {}
     for cid in ids:
         rx = _compiled(cid, tuple(sorted(roles.items())))
-        found = [m.group() for m in rx.finditer(text)]
+        if spans:
+            found = [(m.group(), m.start(), m.end()) for m in rx.finditer(text)]
+        else:
+            found = list(dict.fromkeys(m.group() for m in rx.finditer(text)))
         if found:
-            out[cid] = list(dict.fromkeys(found))
+            out[cid] = found
     return out
 
 

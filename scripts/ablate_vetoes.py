@@ -51,8 +51,25 @@ def reload() -> None:
     engine._compile.cache_clear()
 
 
+def whole_lists(apply: bool) -> None:
+    """Tries each signal without its `none:` line at all."""
+    base = verdicts()
+    for path in sorted(RULES.glob("*.yaml")):
+        for line in [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip().startswith("none:")]:
+            original = path.read_text(encoding="utf-8")
+            path.write_text(original.replace(line + "\n", "", 1), encoding="utf-8")
+            reload()
+            same = verdicts() == base
+            if not (same and apply):
+                path.write_text(original, encoding="utf-8")
+            reload()
+            print(f"{'redundant' if same else 'decides  '} {path.stem}: {line.strip()[:70]}")
+
+
 def main() -> None:
     apply = "--apply" in sys.argv
+    if "--lists" in sys.argv:
+        return whole_lists(apply)
     words = [a for a in sys.argv[1:] if a != "--apply"] or ["不得", "禁止", "严禁", "不会", "未经"]
     base = verdicts()
     redundant = []
