@@ -220,19 +220,6 @@ def _frame(ctx: DocContext, sig: Signal, p: Passage, first: re.Match) -> Frame:
     return read_frame(ctx, p, first.start(), first.group())
 
 
-def _token_confidence(ctx: DocContext, hits: list[Hit], status: str, confidence: float) -> float:
-    """A verdict resting on acts that begin words as jieba segments the clause is surer than one
-    whose act was found only inside a longer word (the substring fallback)."""
-    role = {"conflicting": "conflicts", "satisfied": "supports", "weak": None}.get(status)
-    deciding = [h for h in hits if h.frame is not None and (role is None or h.role == role)]
-    if not deciding:
-        return confidence
-    from .frames import act_on_token
-
-    aligned = any(act_on_token(ctx, h.frame) for h in deciding[:3])
-    return round(min(0.95, confidence + 0.05) if aligned else max(0.5, confidence - 0.1), 2)
-
-
 def _following(ctx: DocContext, p: Passage) -> str:
     nxt = p.index + 1
     if nxt < len(ctx.passages) and (ctx.passages[nxt].paragraph == p.paragraph
@@ -290,7 +277,6 @@ def judge(ctx: DocContext, rule: Rule) -> dict:
         status = "missing"
         reasons = ["未找到相关约定：" + rule.looks_for]
         confidence = 0.85
-    confidence = _token_confidence(ctx, hits, status, confidence)
     order = {"conflicting": ["conflicts", "weakens", "supports"], "weak": ["weakens", "supports", "conflicts"],
              "satisfied": ["supports"], "missing": []}[status]
     evidence = []

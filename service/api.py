@@ -406,9 +406,10 @@ def _api_router() -> APIRouter:
                                 headers={**_attachment(f"{stem}-{suffix}.docx", f"{name}.docx"),
                                          "X-Clausecheck-Docx": "annotated"})
             if kind == "annotated":
-                raise Problem(422, "annotated-unavailable", "无法提供批注版原稿",
-                              "只有上传 Word .docx 文件并勾选“保存原文”（keep）的审查才能下载批注版原稿；"
-                              "请用 kind=memo 下载审查报告。")
+                why = ("无法在该原稿上添加批注（文件可能已损坏或不是标准的 Word .docx 文档）。"
+                       if row["has_upload"] and _annotatable(row["review"]) else
+                       "只有上传 Word .docx 文件并勾选“保存原文”（keep）的审查才能下载批注版原稿。")
+                raise Problem(422, "annotated-unavailable", "无法提供批注版原稿", why + "请用 kind=memo 下载审查报告。")
         return Response(render.render_docx(review), media_type=docx_type,
                         headers={**headers("docx"), "X-Clausecheck-Docx": "memo"})
 
