@@ -9,6 +9,14 @@ import yaml
 
 STATUSES = ["satisfied", "weak", "conflicting", "missing"]
 
+# Corpora the rule library was written beside: scores on them are development figures.
+DEVELOPMENT_CORPORA = ("shared/corpus/dev", "shared/corpus/real", "fixtures/corpus", "tests/annotated")
+
+
+def is_development_corpus(folder) -> bool:
+    resolved = Path(folder).resolve().as_posix()
+    return any(resolved.endswith(d) or f"{d}/" in resolved + "/" for d in DEVELOPMENT_CORPORA)
+
 
 def labelled_files(folder: Path) -> list[tuple[Path, Path]]:
     pairs = []

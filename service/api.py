@@ -368,17 +368,17 @@ def _api_router() -> APIRouter:
                     "在每处薄弱、冲突条文上加批注（作者 clausecheck），首段批注列出结论和缺失的要求；"
                     "redline=true 另把建议措辞作为修订插入。否则返回 Word 审查报告。"
                     "响应头 X-Clausecheck-Docx 说明给出的是 annotated（批注版原稿）还是 memo（审查报告）。")
-    def report(request: Request, review_id: str,
-               format: Literal["json", "md", "html", "docx"] = Query("json"),  # noqa: A002
-               kind: Literal["auto", "annotated", "memo"] = Query(
-                   "auto", description="format=docx 时：auto——能批注原稿时给批注版原稿，否则给审查报告；"
-                                       "annotated——只要批注版原稿（不可用时 422）；memo——审查报告"),
-               redline: bool = Query(False, description="与 format=docx 合用：批注版原稿中把建议措辞作为修订"
-                                                        "（作者 clausecheck）插入相应条款之后，可在 Word 中接受或拒绝")
-               ) -> Response:
+    async def report(request: Request, review_id: str,
+                     format: Literal["json", "md", "html", "docx"] = Query("json"),  # noqa: A002
+                     kind: Literal["auto", "annotated", "memo"] = Query(
+                         "auto", description="format=docx 时：auto——能批注原稿时给批注版原稿，否则给审查报告；"
+                                             "annotated——只要批注版原稿（不可用时 422）；memo——审查报告"),
+                     redline: bool = Query(False, description="与 format=docx 合用：批注版原稿中把建议措辞作为修订"
+                                                              "（作者 clausecheck）插入相应条款之后，可在 Word 中接受或拒绝")
+                     ) -> Response:
         from . import report as render
 
-        row = _get(request, review_id)
+        row = await run_in_threadpool(_get, request, review_id)
         review = {**row["review"], "created_at": row["created_at"].isoformat()}  # the reports show the date
         stem = f"clausecheck-{review_id[:12]}"
         shown = str(review.get("document", {}).get("name", "")).rsplit(".", 1)[0][:100] + "-审查报告"
@@ -390,14 +390,14 @@ def _api_router() -> APIRouter:
             return Response(json.dumps(review, ensure_ascii=False, indent=2), media_type="application/json",
                             headers=headers("json"))
         if format == "md":
-            return Response(render.render_markdown(review), media_type="text/markdown; charset=utf-8",
-                            headers=headers("md"))
+            return Response(await run_in_threadpool(render.render_markdown, review),
+                            media_type="text/markdown; charset=utf-8", headers=headers("md"))
         if format == "html":
-            return Response(render.render_html(review), media_type="text/html; charset=utf-8",
-                            headers=headers("html"))
+            return Response(await run_in_threadpool(render.render_html, review),
+                            media_type="text/html; charset=utf-8", headers=headers("html"))
         docx_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         if kind != "memo":
-            draft = _annotated_draft(request, row, review, redline)
+            draft = await _annotated_draft(request, row, review, redline)
             if draft is not None:
                 what = "-审查批注及修订" if redline else "-审查批注"
                 name = str(review.get("document", {}).get("name", "")).rsplit(".", 1)[0][:100] + what
@@ -410,31 +410,40 @@ def _api_router() -> APIRouter:
                        if row["has_upload"] and _annotatable(row["review"]) else
                        "只有上传 Word .docx 文件并勾选“保存原文”（keep）的审查才能下载批注版原稿。")
                 raise Problem(422, "annotated-unavailable", "无法提供批注版原稿", why + "请用 kind=memo 下载审查报告。")
-        return Response(render.render_docx(review), media_type=docx_type,
+        return Response(await run_in_threadpool(render.render_docx, review), media_type=docx_type,
                         headers={**headers("docx"), "X-Clausecheck-Docx": "memo"})
 
     return r
 
 
-def _annotated_draft(request: Request, row: dict, review: dict, redline: bool) -> bytes | None:
-    """The kept .docx upload with the review as Word comments (and tracked suggestions), or None when
-    there is none or it cannot be annotated."""
+async def _annotated_draft(request: Request, row: dict, review: dict, redline: bool) -> bytes | None:
+    """The kept .docx upload with the review as Word comments (and tracked suggestions), made in the
+    worker pool like a review (same limits on load and time); None when there is no such upload or it
+    cannot be annotated."""
     if not (row["has_upload"] and _annotatable(row["review"])):
         return None
-    original = request.app.state.store.get_upload(row["id"])
+    original = await run_in_threadpool(request.app.state.store.get_upload, row["id"])
     if original is None:  # deleted meanwhile
         return None
-    from nlp import DocumentError
+    from .docx_annotate import annotate_job
 
-    from .docx_annotate import AnnotateError, annotate_docx
-
+    s: Settings = request.app.state.settings
     try:
-        return annotate_docx(original, review, redline=redline)
-    except (AnnotateError, DocumentError) as exc:
-        log.warning("annotating review %s failed: %s", row["id"][:12], type(exc).__name__)
-    except Exception as exc:  # a draft we cannot annotate still gets its memo, never a 500
+        result = await request.app.state.pool.run(annotate_job, original, review, redline)
+    except Overloaded as exc:
+        raise Problem(503, "overloaded", "服务繁忙", f"当前任务过多，请在 {exc.retry_after} 秒后重试。",
+                      headers={"Retry-After": str(exc.retry_after)}) from None
+    except TimedOut:
+        raise Problem(503, "timeout", "生成批注版超时",
+                      f"在原稿上添加批注超过时限（{s.review_timeout_s:g} 秒）未完成。可用 kind=memo 下载审查报告。",
+                      headers={"Retry-After": "60"}) from None
+    except Exception as exc:  # a worker that died on this draft: the memo is still there
         log.error("annotating review %s crashed: %s", row["id"][:12], type(exc).__name__)
-    return None
+        return None
+    if "error" in result:  # a draft we cannot annotate still gets its memo, never a 500
+        log.warning("annotating review %s failed: %s", row["id"][:12], result["error"])
+        return None
+    return result["docx"]
 
 
 def _page_routes(app: FastAPI) -> None:

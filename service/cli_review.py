@@ -219,7 +219,13 @@ def cmd_eval(args) -> int:
     print(f"{'':12}" + "".join(f"{s:>12}" for s in statuses))
     for t in statuses:
         print(f"{t:12}" + "".join(f"{o['confusion'][t].get(p, 0):>12}" for p in statuses))
-    print(f"\ndocuments {result['documents']}, pairs {o['pairs']}")
+    from clause_library.evaluate import is_development_corpus
+
+    if is_development_corpus(args.dir):
+        print("\n注意：本规则库是对照该语料编写和调整的，以下为开发数据（development figures），不代表对未见合同的准确率。")
+    else:
+        print("\n注：若规则曾对照该语料编写，以下数字只是开发数据（development figures）。")
+    print(f"documents {result['documents']}, pairs {o['pairs']}")
     cr = "n/a" if o["conflict_recall"] is None else f"{o['conflict_recall']:.3f}"
     print(f"accuracy {o['accuracy']:.3f}  macro-F1 {o['macro_f1']:.3f}  false reassurance {o['false_reassurance']:.3f}  "
           f"false alarm {o['false_alarm']:.3f}  conflict recall {cr}")

@@ -610,3 +610,12 @@ def annotate_docx(original_bytes: bytes, review: dict, redline: bool = False) ->
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def annotate_job(original_bytes: bytes, review: dict, redline: bool = False) -> dict:
+    """The unit of work for the server's worker pool: {"docx": bytes}, or {"error": class name} when the
+    draft cannot be annotated (errors come back as data: they cross a process boundary)."""
+    try:
+        return {"docx": annotate_docx(original_bytes, review, redline=redline)}
+    except Exception as exc:  # AnnotateError, nlp.DocumentError, or a draft the annotator trips on
+        return {"error": type(exc).__name__}

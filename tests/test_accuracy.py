@@ -1,7 +1,7 @@
 """Accuracy on labelled corpora, gated in CI. ../shared/corpus/real holds real published agreements
-labelled by reviewers who never read the rules; dev and fixtures were written by the team (their
-figures are development figures). The floors below are regression guards at today's level, not the
-issue's targets: README says where the product stands against those."""
+labelled by reviewers who never read the rules; dev and fixtures were written by the team. All three
+were read while the rules were written, so these are development figures (README says so); the
+gates are the targets of the issue that asked for judging by meaning."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,10 +25,10 @@ def test_real_published_agreements():
     r = _eval(SHARED / "real")
     o = r["overall"]
     assert not r["errors"]
-    assert o["macro_f1"] >= 0.68, o
+    assert o["macro_f1"] >= 0.75, o
     assert o["false_reassurance"] <= 0.03, o
     assert o["false_alarm"] <= 0.10, o
-    assert o["conflict_recall"] >= 0.60, o
+    assert o["conflict_recall"] >= 0.75, o
     # false reassurance is gated per requirement: one requirement may not hide behind the average
     worst = {k: v["false_reassurance"] for k, v in r["per_requirement"].items() if v["false_reassurance"] > 0.12}
     assert not worst, worst

@@ -175,6 +175,17 @@ def test_kept_text_upload_gets_the_memo(client):
     assert r.headers["x-clausecheck-docx"] == "memo" and is_memo(r.content)
 
 
+def test_a_draft_that_cannot_be_annotated_gets_the_memo(client, draft):
+    review = upload(client, draft, keep=True)
+    with client.app.state.store.session.begin() as s:  # not the file the review was made of any more
+        s.get(ReviewRow, review["id"]).upload = build_draft().replace(b"PK", b"PK", 1) + b"\0"
+    r = client.get(f"/v1/reviews/{review['id']}/report", params={"format": "docx"})
+    assert r.status_code == 200 and r.headers["x-clausecheck-docx"] == "memo" and is_memo(r.content)
+    r = client.get(f"/v1/reviews/{review['id']}/report", params={"format": "docx", "kind": "annotated"})
+    assert r.status_code == 422 and r.json()["code"] == "annotated-unavailable"
+    assert "无法在该原稿上添加批注" in r.json()["detail"]
+
+
 def test_the_kept_draft_goes_with_its_review(client, draft):
     store = client.app.state.store
     deleted, purged, young = (upload(client, draft, keep=True)["id"] for _ in range(3))
