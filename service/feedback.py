@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, distinct, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import labels_zh
@@ -91,7 +91,7 @@ def remove(store: Store, review_id: str, requirement: str) -> bool:
 
 def reviewed_ids(store: Store) -> list[str]:
     with store.session() as s:
-        return list(s.scalars(select(distinct(FeedbackRow.review_id))).all())
+        return list(s.scalars(select(FeedbackRow.review_id).distinct()).all())
 
 
 # ---- export as a labelled corpus ----
