@@ -142,7 +142,9 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
         if not (rx.search(p.text) or rx.search(heading) or (lead and rx.search(lead))):
             return None
     for group in sig.none:
-        if ctx.pattern(group).search(p.text):
+        # a veto reads the whole clause: a list item under "不得发布下列信息：" is still in that list
+        rx = ctx.pattern(group)
+        if rx.search(p.text) or (lead and rx.search(lead)):
             return None
     if sig.unless:
         # what follows in the same clause can undo a reading: a retention window that ends in deletion

@@ -47,7 +47,7 @@ def _why_not(ctx, sig, p) -> str:
         if not (rx.search(p.text) or rx.search(heading) or (lead and rx.search(lead))):
             return f"all: '{group[:60]}' not found in the clause, its lead-in or heading"
     for group in sig.none:
-        m = ctx.pattern(group).search(p.text)
+        m = ctx.pattern(group).search(p.text) or (lead and ctx.pattern(group).search(lead))
         if m:
             return f"none: '{m.group()}' rules the clause out"
     for group in sig.unless:
