@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from nlp.model import Document
 
@@ -11,7 +10,7 @@ from . import recognizers  # noqa: F401  (registers the document-level recognize
 from .analysis import Analyzer, SentenceFacts
 from .frames import Frame, read_frame
 from .hits import RECOGNIZERS, Hit
-from .lexicon import expand_concepts
+from .lexicon import compile_pattern
 from .library import Rule, Signal, get_profile, library, source_text
 from .profiles import choose_profile
 
@@ -109,12 +108,7 @@ def _is_heading(s, heading_starts: set[int]) -> bool:
             and not re.search(r"应|不得|须|有权|可以", s.text))
 
 
-@lru_cache(maxsize=4096)
-def _compile(template: str, roles: tuple) -> re.Pattern:
-    text = expand_concepts(template)
-    for name, alt in roles:
-        text = text.replace("{" + name + "}", alt)
-    return re.compile(text)
+_compile = compile_pattern
 
 
 def _actor_ok(wanted: str, roles: set[str]) -> bool | None:
@@ -378,7 +372,7 @@ def review(doc: Document, profile: str = "auto") -> dict:
     counts = {s: sum(1 for f in findings if f["status"] == s) for s in ("satisfied", "weak", "conflicting", "missing")}
     warnings = list(doc.warnings)
     if why:
-        warnings.append(f"自动选择审查模板：{chosen}（{prof.title}）")
+        warnings.append(f"自动选择审查模板：{prof.title}（{chosen}）")
     return {
         "schema": "clausecheck.review/v1",
         "document": {"name": doc.name, "sha256": doc.sha256, "format": doc.format, "pages": doc.pages,

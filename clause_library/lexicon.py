@@ -65,9 +65,15 @@ def find_concepts(text: str, ids: list[str], roles: dict[str, str], spans: bool 
     return out
 
 
-@lru_cache(maxsize=512)
 def _compiled(cid: str, roles: tuple) -> re.Pattern:
-    text = concept_pattern(cid)
+    return compile_pattern(f"<{cid}>", roles)
+
+
+@lru_cache(maxsize=4096)
+def compile_pattern(template: str, roles: tuple) -> re.Pattern:
+    """A rule pattern with its concepts expanded and the contract's party names filled in
+    (roles: sorted (placeholder, alternation) pairs)."""
+    text = expand_concepts(template)
     for name, alt in roles:
         text = text.replace("{" + name + "}", alt)
     return re.compile(text)

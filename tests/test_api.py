@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from service import auth
 from service.api import create_app
 from service.db import ReviewRow, utcnow
-from service.settings import Settings
 from service.worker_pool import Overloaded, ProcessPool, ThreadPool, TimedOut
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,11 +21,7 @@ SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "spec" / "review.schema.json"
 
 
-def settings(tmp_path, **kw) -> Settings:
-    base = dict(db_path=str(tmp_path / "cc.sqlite3"), pool_kind="thread", workers=2, queue_size=4,
-                allowed_hosts=("testserver",), retention_days=30)
-    base.update(kw)
-    return Settings(**base)
+from apphelpers import settings  # noqa: E402
 
 
 @pytest.fixture

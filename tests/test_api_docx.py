@@ -69,20 +69,7 @@ def _w(tag: str) -> str:
     return f"{{{W_NS}}}{tag}"
 
 
-def comments(data: bytes) -> dict[int, tuple[object, str]]:
-    """comment id -> (python-docx Comment, the draft text its range covers)."""
-    document = Document(io.BytesIO(data))
-    covered: dict[int, str] = {}
-    open_ids: set[int] = set()
-    for el in document.element.body.iter():
-        if el.tag == _w("commentRangeStart"):
-            open_ids.add(int(el.get(qn("w:id"))))
-        elif el.tag == _w("commentRangeEnd"):
-            open_ids.discard(int(el.get(qn("w:id"))))
-        elif el.tag == _w("t") and not any(a.tag == _w("del") for a in el.iterancestors()):
-            for cid in open_ids:
-                covered[cid] = covered.get(cid, "") + (el.text or "")
-    return {c.comment_id: (c, covered.get(c.comment_id, "")) for c in document.comments}
+from test_docx_annotate import _comments as comments  # noqa: E402  (one reader of comment ranges)
 
 
 def our_insertions(data: bytes) -> list[str]:

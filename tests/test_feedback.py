@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from service import auth
 from service.api import create_app
-from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
@@ -23,11 +22,7 @@ INCIDENT = ("第七条 安全事件\n发生网络安全事件或重大事件时�
             "公安等有关主管部门报告，不得迟报、漏报、瞒报。\n")
 
 
-def settings(tmp_path, **kw) -> Settings:
-    base = dict(db_path=str(tmp_path / "cc.sqlite3"), pool_kind="thread", workers=2, queue_size=4,
-                allowed_hosts=("testserver",), retention_days=30)
-    base.update(kw)
-    return Settings(**base)
+from apphelpers import settings  # noqa: E402
 
 
 @pytest.fixture

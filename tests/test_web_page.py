@@ -3,26 +3,20 @@ and sort, each selected passage's own role, clean state after a failed upload, r
 survives reopening, and comparing with the next draft. Same set-up as test_web.py."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import unicodedata
 from pathlib import Path
 
-import httpx
 import pytest
+
+import webserver
+from webserver import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
 OTHER = ROOT / "fixtures" / "corpus" / "c01_iaas-caigou-hetong.txt"  # a different contract
 STATUS_ZH = {"satisfied": "满足", "weak": "薄弱", "conflicting": "冲突", "missing": "缺失"}
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots and the printed PDF, for the README and for people
-CHROMIUM = os.environ.get("CLAUSECHECK_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 DELETION = "2. 移交完成后，乙方应在15日内彻底删除档案数据及其全部备份，使其不可恢复，并由甲方监督删除。\n"
 INCIDENT = ("第七条 安全事件\n发生网络安全事件或重大事件时，乙方应立即采取处置措施，并在1小时内向甲方报告、按规定及时向网信、"
             "公安等有关主管部门报告，不得迟报、漏报、瞒报。\n")
@@ -35,40 +29,12 @@ if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSECHECK_") and k != "DATABASE_URL"}
-    env.update(CLAUSECHECK_WORKERS="1", PYTHONPATH=str(ROOT))
-    db = tmp_path_factory.mktemp("webpage") / "cc.sqlite3"
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--db", str(db)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 40
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("server did not start")
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(20)
+    yield from webserver.serve(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        except Exception as exc:  # a Chromium that cannot start here is an environment problem
-            pytest.skip(f"Chromium at {CHROMIUM} did not start: {exc}")
-        yield b
-        b.close()
+    yield from webserver.launch(sync_api)
 
 
 @pytest.fixture
