@@ -334,9 +334,19 @@ def _elements(ctx: DocContext, needed: dict, p: Passage) -> set[str]:
         text += "\n" + ctx.passages[nxt].text
     found = set()
     for name, el in needed.items():
-        if sum(1 for pat in el.any if ctx.pattern(pat).search(text)) >= el.min:
+        if el.within_hours is not None:
+            if _prompt_enough(text, el.within_hours):
+                found.add(name)
+        elif sum(1 for pat in el.any if ctx.pattern(pat).search(text)) >= el.min:
             found.add(name)
     return found
+
+
+def _prompt_enough(text: str, hours: float) -> bool:
+    from nlp.deadlines import find_deadlines
+
+    return any(d.kind in ("immediate", "prompt") or (d.kind == "within" and d.hours is not None and d.hours <= hours)
+               for d in find_deadlines(text))
 
 
 def _nearest(ctx: DocContext, rule: Rule) -> int | None:

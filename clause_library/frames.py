@@ -71,6 +71,12 @@ def fill_slots(ctx, frame: Frame) -> Frame:
             slots[slot] = {cid: list(dict.fromkeys(
                 w if (s >= len(p.text) or (s in starts and e in ends)) else w + "~" for w, s, e in hits))
                 for cid, hits in found.items()}
+    from nlp.deadlines import find_deadlines
+
+    deadlines = [f"{d.text}={'立即' if d.kind == 'immediate' else '及时' if d.kind == 'prompt' else f'{d.hours:g}h'}"
+                 for d in find_deadlines(p.text)]
+    if deadlines:
+        slots.setdefault("time", {})["deadline"] = deadlines
     frame.slots = slots
     frame.act_on_token = act_on_token(ctx, frame)
     return frame

@@ -29,6 +29,9 @@ class Element(BaseModel):
     any: list[str]  # regexes; each distinct one found counts once
     min: int = 1  # how many of them must be found
     missing: str  # the reason given when the element is absent (Chinese)
+    # a deadline element: satisfied by 立即/及时-type words or a period of at most this many hours
+    # (deadlines are normalised by nlp.deadlines: 两小时内 = 2 h, 五个工作日内 = 120 h)
+    within_hours: float | None = None
 
 
 class Signal(BaseModel):
