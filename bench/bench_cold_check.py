@@ -31,7 +31,8 @@ print(len(words))
 LOAD = """
 import time; t = time.perf_counter()
 from clause_library.library import library; from clause_library.lexicon import lexicon
-library(); lexicon(); print(f"{time.perf_counter() - t:.3f}")
+t1 = time.perf_counter(); library(); lexicon(); t2 = time.perf_counter()
+print(f"imports {t1 - t:.3f} s, reading and validating the 25 rule files and the lexicon {t2 - t1:.3f} s")
 """
 
 
@@ -61,7 +62,7 @@ def main() -> None:
         load = subprocess.run([py, "-c", LOAD], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     print(f"fresh pypdfium2 + jieba (floor): {floor:.2f} s")
     print(f"fresh clausecheck check:         {check:.2f} s  ({check / floor:.2f}x the floor; goal <= 1.5x)")
-    print(f"rule library + lexicon load in a fresh process: {load} s")
+    print(f"rule library in a fresh process: {load}")
 
 
 if __name__ == "__main__":
