@@ -334,7 +334,10 @@ def _elements(ctx: DocContext, needed: dict, p: Passage) -> set[str]:
         text += "\n" + ctx.passages[nxt].text
     found = set()
     for name, el in needed.items():
-        if el.within_hours is not None:
+        if el.in_clause:
+            if sum(1 for pat in el.any if ctx.pattern(pat).search(p.text)) >= el.min:
+                found.add(name)
+        elif el.within_hours is not None:
             if _prompt_enough(text, el.within_hours):
                 found.add(name)
         elif sum(1 for pat in el.any if ctx.pattern(pat).search(text)) >= el.min:

@@ -32,6 +32,9 @@ class Element(BaseModel):
     # a deadline element: satisfied by 立即/及时-type words or a period of at most this many hours
     # (deadlines are normalised by nlp.deadlines: 两小时内 = 2 h, 五个工作日内 = 120 h)
     within_hours: float | None = None
+    # read in the clause's own words, not its heading, definitions or the next sentence:
+    # "附件二 安全措施" over "对员工进行培训" says nothing about what the training teaches
+    in_clause: bool = False
 
 
 class Signal(BaseModel):
