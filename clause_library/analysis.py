@@ -144,6 +144,8 @@ class Analyzer:
         markers: list[Marker] = []
         # party names can hold modal characters (供应商 has 应): their spans are not verbs
         names: list[tuple[int, int]] = [m.span() for m in self._party_rx.finditer(text)]
+        # nor is one inside a hedge: 尽可能 holds 可能, 必要时可 holds 可
+        names += [m.span() for m in HEDGES.finditer(text)]
         taken: list[tuple[int, int]] = []
         for kind, rx in _MODAL_RX:
             for m in rx.finditer(text):
