@@ -123,7 +123,7 @@ def _actor_ok(wanted: str, roles: set[str]) -> bool | None:
 
 
 def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
-    first = ctx.pattern(sig.all[0]).search(p.text)
+    first = _on_words(ctx, p, ctx.pattern(sig.all[0]))
     if not first:
         return None
     # A heading may supply context for a duty ("第二十条 合同终止时的数据处理"), never for a conflict:
@@ -195,6 +195,26 @@ def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
         return None
     return Hit(sig.role, p.index, [sig.reason] if sig.reason else [], sig.name, qualifies=sig.qualifies,
                frame=frame, decided_by=f"{sig.name}: {sig.role}")
+
+
+def _on_words(ctx: DocContext, p: Passage, rx: re.Pattern) -> re.Match | None:
+    """The first match of a signal's act that begins and ends on word boundaries as jieba segments
+    the clause (search mode, so a term inside a compound such as 总库 in 数字档案资源总库 still counts,
+    and a term the segmenter splits into several words is kept whole). A match that starts or ends
+    inside a word is two words that happen to meet (国内 in 中国内地) and is passed over."""
+    from .frames import word_bounds
+
+    bounds = None
+    pos = 0
+    while True:
+        m = rx.search(p.text, pos)
+        if m is None:
+            return None
+        if bounds is None:
+            bounds = word_bounds(ctx, p)
+        if m.start() in bounds[0] and m.end() in bounds[1]:
+            return m
+        pos = m.start() + 1  # overlapping: a shorter alternative may start at the same place or just after
 
 
 def _frame(ctx: DocContext, sig: Signal, p: Passage, first: re.Match) -> Frame:

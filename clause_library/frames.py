@@ -3,7 +3,9 @@
 Rules decide over frames; `clausecheck explain` prints them."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from .lexicon import find_concepts
 
@@ -90,6 +92,65 @@ def act_on_token(ctx, frame: Frame) -> bool:
         return True
     starts, _ = token_bounds(ctx, p)
     return frame.act_start in starts
+
+
+def word_bounds(ctx, p) -> tuple[set[int], set[int]]:
+    """Where words may start and end in a passage: jieba's search-mode segmentation (so a word inside
+    a compound, such as 总库 in 数字档案资源总库, counts), every non-CJK boundary, and - the
+    substring fallback for terms the segmenter splits (可用区 cut 可用/区内) - the end of any term of
+    the lexicon or the rules that begins where a word begins. A term that begins inside another word
+    (国内 in 中国内地) gets no such help."""
+    cache = ctx.__dict__.setdefault("_words", {})
+    if p.index not in cache:
+        from nlp.segment import search_tokens
+
+        text = p.text
+        starts, ends = {0}, {len(text)}
+        for _, s, e in search_tokens(text):
+            starts.add(s)
+            ends.add(e)
+        for i, ch in enumerate(text):
+            if not ("\u4e00" <= ch <= "\u9fff"):
+                starts.update((i, i + 1))
+                ends.update((i, i + 1))
+        for term in _terms_in(text):
+            for m in re.finditer(re.escape(term), text):
+                if m.start() in starts:
+                    ends.add(m.end())
+        cache[p.index] = (starts, ends)
+    return cache[p.index]
+
+
+def library_terms() -> tuple[str, ...]:
+    """Every literal Chinese word the lexicon and the rules name (runs of CJK characters between
+    regex operators), so segmentation never splits a term the rules look for."""
+    from .lexicon import concepts
+    from .library import library
+
+    return _terms(library().version, tuple(sorted(concepts())))
+
+
+@lru_cache(maxsize=2)
+def _terms(version: str, _ids: tuple) -> tuple[str, ...]:
+    from .lexicon import concepts
+    from .library import library
+
+    sources = [str(w) for c in concepts().values() for w in c["words"]]
+    for rule in library().rules.values():
+        for sig in rule.signals:
+            sources += sig.all
+            for el in sig.elements.values():
+                sources += el.any
+    found = set()
+    for src in sources:
+        for run in re.findall(r"(?<![\\\[^])[\u4e00-\u9fff]{2,8}", src):
+            found.add(run)
+    return tuple(sorted(found))
+
+
+def _terms_in(text: str) -> list[str]:
+    terms = library_terms()
+    return [t for t in terms if t in text]
 
 
 def token_bounds(ctx, p) -> tuple[set[int], set[int]]:

@@ -59,3 +59,12 @@ def tokenize(text: str):
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """(token, start, end) for every non-whitespace token; offsets index into `text`."""
     return [(t.text, t.idx, t.idx + len(t.text)) for t in tokenize(text) if not t.is_space]
+
+
+def search_tokens(text: str) -> list[tuple[str, int, int]]:
+    """jieba's search-mode words with offsets: every dictionary word, and the shorter words inside
+    longer ones (数字档案资源总库 also gives 档案, 资源, 总库), with the contract user dictionary."""
+    import jieba
+
+    get_nlp()  # loads the user dictionary into jieba once
+    return list(jieba.tokenize(text, mode="search"))

@@ -54,6 +54,9 @@ def _warm_up() -> None:
     import nlp  # noqa: F401
 
     clause_library.library()
+    from nlp.segment import search_tokens
+
+    search_tokens("合同")  # jieba's dictionaries load once per worker, not inside a request's time limit
 
 
 class _Slots:

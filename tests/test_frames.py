@@ -91,3 +91,27 @@ def test_explain_command(tmp_path, capsys):
     assert out["requirement"] == "termination-handover" and out["candidates"]
     assert main(["explain", str(path), "no-such-requirement"]) == 2
     assert "unknown requirement" in capsys.readouterr().err
+
+
+PRE = "甲方（采购人）：某市统计局\n乙方（服务商）：某云网络有限公司\n"
+
+
+def test_words_that_happen_to_meet_are_not_read():
+    # 以研究 here is the tail of 可以 followed by 研究: jieba does not cut a word there
+    text = PRE + "服务商收到客户关于数据使用的投诉后，可以研究处理并答复客户。"
+    assert finding(text, "data-ownership")["status"] == "missing"
+
+
+def test_the_same_words_as_words_are_read():
+    text = PRE + "服务商可以将客户数据用于研究开发新的产品。"
+    f = finding(text, "data-ownership")
+    assert f["status"] == "conflicting" and "用于研究" in f["evidence"][0]["text"]
+
+
+def test_a_term_the_segmenter_splits_is_kept_whole():
+    # jieba cuts 可用区内 as 可用/区内; 可用区 is a term of the rules, so the substring fallback keeps it
+    from nlp.segment import search_tokens
+
+    assert ("可用区", 16, 19) not in search_tokens("服务商将在用户下单时选定的地域和可用区内存放用户上传的数据。")
+    text = PRE + "服务商将在用户下单时选定的地域和可用区内存放用户上传的数据。"
+    assert finding(text, "domestic-hosting")["status"] == "weak"

@@ -83,6 +83,15 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _warm_segmenter() -> None:
+    try:
+        from nlp.segment import search_tokens
+
+        search_tokens("合同")
+    except Exception:
+        pass  # a segmenter that cannot load is reported by the first review that needs it
+
+
 def child_main() -> None:
     _exit_with_parent()
     # Ctrl-C in a terminal reaches the whole process group; only the parent decides what stops.
@@ -99,6 +108,7 @@ def child_main() -> None:
             if p not in sys.path:
                 sys.path.insert(0, p)
         review_fn = resolve(init.get("review_fn", DEFAULT_REVIEW_FN))
+        _warm_segmenter()  # loading jieba and spaCy belongs to start-up, not to the first file's time limit
         outbox.send({"ready": True, "pid": os.getpid()})
         while True:
             task = inbox.recv()
