@@ -8,7 +8,7 @@ from nlp.model import Document
 
 from . import recognizers  # noqa: F401  (registers the document-level recognizers)
 from .analysis import Analyzer, SentenceFacts
-from .frames import Frame, read_frame
+from .frames import Frame, read_frame, word_bounds
 from .hits import RECOGNIZERS, Hit
 from .lexicon import compile_pattern
 from .library import Rule, Signal, get_profile, library, source_text
@@ -71,7 +71,10 @@ class DocContext:
         return out
 
     def pattern(self, template: str) -> re.Pattern:
-        return _compile(template, tuple(sorted(self.analyzer.role_patterns.items())))
+        roles = self.__dict__.get("_roles")
+        if roles is None:
+            roles = self._roles = tuple(sorted(self.analyzer.role_patterns.items()))
+        return _compile(template, roles)
 
     def expanded(self, p: Passage) -> str:
         """The passage with the definitions of the terms it uses, so a clause is read at the width of
@@ -202,8 +205,6 @@ def _on_words(ctx: DocContext, p: Passage, rx: re.Pattern) -> re.Match | None:
     the clause (search mode, so a term inside a compound such as 总库 in 数字档案资源总库 still counts,
     and a term the segmenter splits into several words is kept whole). A match that starts or ends
     inside a word is two words that happen to meet (国内 in 中国内地) and is passed over."""
-    from .frames import word_bounds
-
     bounds = None
     pos = 0
     while True:

@@ -109,14 +109,12 @@ def word_bounds(ctx, p) -> tuple[set[int], set[int]]:
         for _, s, e in search_tokens(text):
             starts.add(s)
             ends.add(e)
-        for i, ch in enumerate(text):
-            if not ("\u4e00" <= ch <= "\u9fff"):
-                starts.update((i, i + 1))
-                ends.update((i, i + 1))
-        for term in _terms_in(text):
-            for m in re.finditer(re.escape(term), text):
-                if m.start() in starts:
-                    ends.add(m.end())
+        for m in _NON_CJK.finditer(text):
+            starts.update((m.start(), m.end()))
+            ends.update((m.start(), m.end()))
+        for m in _term_rx().finditer(text):
+            if m.start() in starts:
+                ends.add(m.start() + len(m.group(1)))
         cache[p.index] = (starts, ends)
     return cache[p.index]
 
@@ -148,9 +146,17 @@ def _terms(version: str, _ids: tuple) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _terms_in(text: str) -> list[str]:
-    terms = library_terms()
-    return [t for t in terms if t in text]
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=2)
+def _term_rx_for(terms: tuple[str, ...]) -> re.Pattern:
+    # a lookahead finds, at every position, the longest term that starts there
+    return re.compile("(?=(" + "|".join(map(re.escape, sorted(terms, key=len, reverse=True))) + "))")
+
+
+def _term_rx() -> re.Pattern:
+    return _term_rx_for(library_terms())
 
 
 def token_bounds(ctx, p) -> tuple[set[int], set[int]]:

@@ -14,6 +14,7 @@ USER_DICT = Path(__file__).with_name("data") / "userdict.txt"
 
 _lock = threading.Lock()
 _nlp = None
+_jieba_ready = False
 
 
 def user_terms(path: Path = USER_DICT) -> list[tuple[str, int | None, str | None]]:
@@ -30,24 +31,37 @@ def user_terms(path: Path = USER_DICT) -> list[tuple[str, int | None, str | None
     return out
 
 
+def _jieba():
+    """jieba with the contract user dictionary, loaded once (thread-safe). spaCy's zh tokenizer
+    calls the same module-level jieba, so both see the same words."""
+    global _jieba_ready
+    if not _jieba_ready:
+        with _lock:
+            if not _jieba_ready:
+                import jieba
+
+                # jieba reports "Building prefix dict…" on stderr when it initialises; the CLI's stderr
+                # is for errors only
+                jieba.setLogLevel(logging.WARNING)
+                for term, freq, tag in user_terms():
+                    jieba.add_word(term, freq, tag)
+                _jieba_ready = True
+    import jieba
+
+    return jieba
+
+
 def get_nlp():
     """The shared blank Chinese pipeline with jieba and the user dictionary (built once, thread-safe)."""
     global _nlp
     if _nlp is not None:
         return _nlp
+    _jieba()
     with _lock:
         if _nlp is None:
-            import jieba
             import spacy
 
-            # jieba reports "Building prefix dict…" on stderr when it initialises; the CLI's stderr is
-            # for errors only
-            jieba.setLogLevel(logging.WARNING)
-            nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-            # the spaCy tokenizer calls the module-level jieba.cut, so words go to the default tokenizer
-            for term, freq, tag in user_terms():
-                jieba.add_word(term, freq, tag)
-            _nlp = nlp
+            _nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     return _nlp
 
 
@@ -64,7 +78,4 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 def search_tokens(text: str) -> list[tuple[str, int, int]]:
     """jieba's search-mode words with offsets: every dictionary word, and the shorter words inside
     longer ones (数字档案资源总库 also gives 档案, 资源, 总库), with the contract user dictionary."""
-    import jieba
-
-    get_nlp()  # loads the user dictionary into jieba once
-    return list(jieba.tokenize(text, mode="search"))
+    return list(_jieba().tokenize(text, mode="search"))
