@@ -62,7 +62,7 @@ def _why_not(ctx, sig, p) -> str:
 
 def format_text(result: dict) -> str:
     lines = [f"{result['requirement']} {result['title']}: {result['status']}",
-             "  (concept slots are tagged on jieba tokens; “~” marks a word found inside a longer token)",
+             "  (acts and concept slots are read on jieba word boundaries; “~” marks a word kept by the substring fallback)",
              "  " + "; ".join(result["reasons"]), f"  parties: {result['parties']}", ""]
     for c in result["candidates"]:
         lines.append(f"[{c['passage']}] {c.get('article') or ''} {c['text'][:120]}")
@@ -71,8 +71,7 @@ def format_text(result: dict) -> str:
             f = c["frame"]
             lines.append(f"    frame: actor={f['actor'] or '-'} modality={f['modality']}({f['modal_word']})"
                          f"{' inherited' if f['inherited'] else ''} hedges={f['hedges'] or '-'}"
-                         f" exceptions={[k for k, _ in f['exceptions']] or '-'}"
-                         f" act-on-token={'yes' if f.get('act_on_token') else 'no (substring fallback)'}")
+                         f" exceptions={[k for k, _ in f['exceptions']] or '-'}")
             for slot, found in f["slots"].items():
                 lines.append(f"      {slot}: " + ", ".join(f"{k}={'/'.join(v)}" for k, v in found.items()))
             lines.append(f"    decided by: {c['decided_by']}" + (f"; {'; '.join(c['reasons'])}" if c.get("reasons") else ""))

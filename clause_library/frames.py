@@ -32,7 +32,6 @@ class Frame:
     hedges: list[str] = field(default_factory=list)
     exceptions: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
     slots: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    act_on_token: bool | None = None  # the act begins a jieba token (None: not checked)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,13 +58,13 @@ def read_frame(ctx, p, pos: int, act: str) -> Frame:
 
 
 def fill_slots(ctx, frame: Frame) -> Frame:
-    """The concept slots, tagged on the clause's jieba tokens (spaCy's blank Chinese pipeline with
-    the contract dictionary); a concept found only inside a longer token (数据安全 in 数据安全法) is
-    kept by the substring fallback and marked with "~". Read when someone asks (explanations)."""
+    """The concept slots, tagged on the same word boundaries that gate the act (word_bounds); a
+    concept found only across them is kept by the substring fallback and marked with "~". Read when
+    someone asks (explanations)."""
     p = ctx.passages[frame.passage]
     text = ctx.expanded(p)
     roles = ctx.analyzer.role_patterns
-    starts, ends = token_bounds(ctx, p)
+    starts, ends = word_bounds(ctx, p)
     slots: dict[str, dict[str, list[str]]] = {}
     for slot, ids in SLOTS.items():
         found = find_concepts(text, ids, roles, spans=True)
@@ -80,18 +79,7 @@ def fill_slots(ctx, frame: Frame) -> Frame:
     if deadlines:
         slots.setdefault("time", {})["deadline"] = deadlines
     frame.slots = slots
-    frame.act_on_token = act_on_token(ctx, frame)
     return frame
-
-
-def act_on_token(ctx, frame: Frame) -> bool:
-    """Whether the act begins a word as jieba cuts the clause; a match that starts inside a longer
-    word was found by the substring fallback and is read with less confidence."""
-    p = ctx.passages[frame.passage]
-    if frame.inherited or frame.act_start >= len(p.text):
-        return True
-    starts, _ = token_bounds(ctx, p)
-    return frame.act_start in starts
 
 
 def word_bounds(ctx, p) -> tuple[set[int], set[int]]:
@@ -157,14 +145,3 @@ def _term_rx_for(terms: tuple[str, ...]) -> re.Pattern:
 
 def _term_rx() -> re.Pattern:
     return _term_rx_for(library_terms())
-
-
-def token_bounds(ctx, p) -> tuple[set[int], set[int]]:
-    """Token start and end offsets of a passage (segmented once per passage)."""
-    cache = ctx.__dict__.setdefault("_tokens", {})
-    if p.index not in cache:
-        from nlp.segment import tokens
-
-        toks = tokens(p.text)
-        cache[p.index] = ({s for _, s, _ in toks}, {e for _, _, e in toks})
-    return cache[p.index]
