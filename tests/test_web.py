@@ -2,22 +2,17 @@
 browser here): upload, findings, click-to-highlight, recent list, no CSP violations."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 import webserver
-from webserver import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
 ARTIFACTS = ROOT / "test-artifacts"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed")
-if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-    pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`; set CLAUSECHECK_CHROMIUM)",
-                allow_module_level=True)
+sync_api = webserver.require_browser()
 
 
 @pytest.fixture(scope="module")

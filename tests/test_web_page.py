@@ -3,14 +3,12 @@ and sort, each selected passage's own role, clean state after a failed upload, r
 survives reopening, and comparing with the next draft. Same set-up as test_web.py."""
 from __future__ import annotations
 
-import shutil
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 import webserver
-from webserver import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "sample" / "base_contract.txt"
@@ -21,10 +19,7 @@ DELETION = "2. 移交完成后，乙方应在15日内彻底删除档案数据及
 INCIDENT = ("第七条 安全事件\n发生网络安全事件或重大事件时，乙方应立即采取处置措施，并在1小时内向甲方报告、按规定及时向网信、"
             "公安等有关主管部门报告，不得迟报、漏报、瞒报。\n")
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed")
-if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-    pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`; set CLAUSECHECK_CHROMIUM)",
-                allow_module_level=True)
+sync_api = webserver.require_browser()
 
 
 @pytest.fixture(scope="module")

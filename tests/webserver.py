@@ -17,6 +17,17 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
         "--disable-component-update", "--disable-sync"]
 
 
+def require_browser():
+    """Playwright's sync API, or a module-level skip when it or Debian's Chromium is missing."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`; set CLAUSECHECK_CHROMIUM)",
+                    allow_module_level=True)
+    return sync_api
+
+
 def serve(tmp_path_factory):
     """Starts `clausecheck serve` on a free port with its own database; yields the base URL."""
     with socket.socket() as s:
