@@ -8,7 +8,10 @@ COPY pyproject.toml README.md ./
 COPY nlp nlp
 COPY clause_library clause_library
 COPY service service
-RUN pip install --no-cache-dir . && useradd --system --home /data clausecheck && mkdir -p /data && chown clausecheck /data
+ENV CLAUSECHECK_CACHE_DIR=/var/cache/clausecheck
+# the segmenter's dictionary trie is built into the image, so no container builds it at start
+RUN pip install --no-cache-dir . && useradd --system --home /data clausecheck && mkdir -p /data && chown clausecheck /data \
+    && python -c "from nlp.segment import search_tokens; search_tokens('合同')" && chown -R clausecheck "$CLAUSECHECK_CACHE_DIR"
 USER clausecheck
 ENV CLAUSECHECK_DB=/data/clausecheck.sqlite3
 EXPOSE 8000

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from nlp.model import Document
 
 from . import recognizers  # noqa: F401  (registers the document-level recognizers)
 from .analysis import Analyzer, SentenceFacts
-from .frames import Frame, read_frame, word_bounds
+from .frames import Frame, on_words, read_frame
 from .hits import RECOGNIZERS, Hit
 from .lexicon import compile_pattern
 from .library import Rule, Signal, get_profile, library, source_text
@@ -76,6 +77,30 @@ class DocContext:
             roles = self._roles = tuple(sorted(self.analyzer.role_patterns.items()))
         return _compile(template, roles)
 
+    def passages_matching(self, rx: re.Pattern) -> set[int] | None:
+        """The passages where `rx` may match, found by searching the whole document once instead of
+        each passage in turn (None: search each). Passages are joined by a line break, which no act
+        pattern crosses with "."; restarting at each passage's start after a hit keeps every passage
+        that matches on its own. A pattern anchored at the text's start or end, or with a negative
+        lookaround (which could see the next passage and refuse), is searched per passage."""
+        if _JOIN_UNSAFE.search(rx.pattern):
+            return None
+        joined = self.__dict__.get("_joined")
+        if joined is None:
+            joined = self._joined = "\n".join(p.text for p in self.passages)
+            self._starts, pos = [], 0
+            for p in self.passages:
+                self._starts.append(pos)
+                pos += len(p.text) + 1
+        found, pos, starts = set(), 0, self._starts
+        while (m := rx.search(joined, pos)) is not None:
+            i = bisect_right(starts, m.start()) - 1
+            found.add(i)
+            if i + 1 >= len(starts):
+                break
+            pos = starts[i + 1]
+        return found
+
     def expanded(self, p: Passage) -> str:
         """The passage with the definitions of the terms it uses, so a clause is read at the width of
         its defined terms ("甲方数据"指…包括运行中产生的…)."""
@@ -112,6 +137,8 @@ def _is_heading(s, heading_starts: set[int]) -> bool:
 
 
 _compile = compile_pattern
+# ^ or $ outside a character class, \A, \B, \Z, (?! and (?<!: what a joined text could change
+_JOIN_UNSAFE = re.compile(r"(?<![\\\[])[\^$]|\\[ABZ]|\(\?<?!")
 
 
 def _actor_ok(wanted: str, roles: set[str]) -> bool | None:
@@ -125,8 +152,8 @@ def _actor_ok(wanted: str, roles: set[str]) -> bool | None:
     return wanted in roles
 
 
-def _match_signal(ctx: DocContext, sig: Signal, p: Passage) -> Hit | None:
-    first = _on_words(ctx, p, ctx.pattern(sig.all[0]))
+def _match_signal(ctx: DocContext, sig: Signal, p: Passage, act: re.Pattern | None = None) -> Hit | None:
+    first = _on_words(ctx, p, act or ctx.pattern(sig.all[0]))
     if not first:
         return None
     # A heading may supply context for a duty ("第二十条 合同终止时的数据处理"), never for a conflict:
@@ -205,15 +232,12 @@ def _on_words(ctx: DocContext, p: Passage, rx: re.Pattern) -> re.Match | None:
     the clause (search mode, so a term inside a compound such as 总库 in 数字档案资源总库 still counts,
     and a term the segmenter splits into several words is kept whole). A match that starts or ends
     inside a word is two words that happen to meet (国内 in 中国内地) and is passed over."""
-    bounds = None
     pos = 0
     while True:
         m = rx.search(p.text, pos)
         if m is None:
             return None
-        if bounds is None:
-            bounds = word_bounds(ctx, p)
-        if m.start() in bounds[0] and m.end() in bounds[1]:
+        if on_words(ctx, p, m.start(), m.end()):
             return m
         pos = m.start() + 1  # overlapping: a shorter alternative may start at the same place or just after
 
@@ -247,9 +271,12 @@ def _following(ctx: DocContext, p: Passage) -> str:
 
 def candidate_hits(ctx: DocContext, rule: Rule) -> list[Hit]:
     hits: list[Hit] = list(RECOGNIZERS[rule.recognizer](ctx)) if rule.recognizer else []
+    acts = [(sig, rx, ctx.passages_matching(rx)) for sig in rule.signals for rx in [ctx.pattern(sig.all[0])]]
     for p in ctx.passages:
-        for sig in rule.signals:
-            h = _match_signal(ctx, sig, p)
+        for sig, act, where in acts:
+            if where is not None and p.index not in where:
+                continue
+            h = _match_signal(ctx, sig, p, act)
             if h:
                 hits.append(h)
     return hits

@@ -4,6 +4,7 @@ Rules decide over frames; `clausecheck explain` prints them."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -58,19 +59,18 @@ def read_frame(ctx, p, pos: int, act: str) -> Frame:
 
 
 def fill_slots(ctx, frame: Frame) -> Frame:
-    """The concept slots, tagged on the same word boundaries that gate the act (word_bounds); a
+    """The concept slots, tagged on the same word boundaries that gate the act (on_words); a
     concept found only across them is kept by the substring fallback and marked with "~". Read when
     someone asks (explanations)."""
     p = ctx.passages[frame.passage]
     text = ctx.expanded(p)
     roles = ctx.analyzer.role_patterns
-    starts, ends = word_bounds(ctx, p)
     slots: dict[str, dict[str, list[str]]] = {}
     for slot, ids in SLOTS.items():
         found = find_concepts(text, ids, roles, spans=True)
         if found:
             slots[slot] = {cid: list(dict.fromkeys(
-                w if (s >= len(p.text) or (s in starts and e in ends)) else w + "~" for w, s, e in hits))
+                w if (s >= len(p.text) or (e <= len(p.text) and on_words(ctx, p, s, e))) else w + "~" for w, s, e in hits))
                 for cid, hits in found.items()}
     from nlp.deadlines import find_deadlines
 
@@ -82,29 +82,54 @@ def fill_slots(ctx, frame: Frame) -> Frame:
     return frame
 
 
-def word_bounds(ctx, p) -> tuple[set[int], set[int]]:
-    """Where words may start and end in a passage: jieba's search-mode segmentation (so a word inside
-    a compound, such as 总库 in 数字档案资源总库, counts), every non-CJK boundary, and - the
-    substring fallback for terms the segmenter splits (可用区 cut 可用/区内) - the end of any term of
-    the lexicon or the rules that begins where a word begins. A term that begins inside another word
-    (国内 in 中国内地) gets no such help."""
-    cache = ctx.__dict__.setdefault("_words", {})
-    if p.index not in cache:
-        from nlp.segment import search_tokens
+def on_words(ctx, p, start: int, end: int) -> bool:
+    """Whether [start, end) of a passage begins and ends where words begin and end: jieba's
+    search-mode segmentation (so a word inside a compound, such as 总库 in 数字档案资源总库, counts),
+    every non-CJK boundary, and - the substring fallback for terms the segmenter splits (可用区 cut
+    可用/区内) - the end of any term of the lexicon or the rules that begins where a word begins. A
+    term that begins inside another word (国内 in 中国内地) gets no such help.
 
-        text = p.text
-        starts, ends = {0}, {len(text)}
-        for _, s, e in search_tokens(text):
-            starts.add(s)
-            ends.add(e)
-        for m in _NON_CJK.finditer(text):
-            starts.update((m.start(), m.end()))
-            ends.update((m.start(), m.end()))
-        for m in _term_rx().finditer(text):
-            if m.start() in starts:
-                ends.add(m.start() + len(m.group(1)))
-        cache[p.index] = (starts, ends)
+    jieba segments each run of Han characters, letters and digits on its own, so only the run that
+    holds an edge is segmented - once per distinct run, whatever the document - and every position
+    outside a run (punctuation, spaces) is a boundary."""
+    return _edge_ok(ctx, p, start, 0) and _edge_ok(ctx, p, end, 1)
+
+
+def _runs(ctx, p) -> list[tuple[int, int]]:
+    cache = ctx.__dict__.setdefault("_runs", {})
+    if p.index not in cache:
+        cache[p.index] = [m.span() for m in _HAN_RUN.finditer(p.text)]
     return cache[p.index]
+
+
+def _edge_ok(ctx, p, pos: int, side: int) -> bool:
+    runs = _runs(ctx, p)
+    i = bisect_right(runs, (pos, len(p.text) + 1)) - 1
+    if i < 0 or not runs[i][0] < pos < runs[i][1]:
+        return True  # at a run's edge, or amid punctuation and spaces, where every position is a boundary
+    b0, b1 = runs[i]
+    return pos - b0 in _run_bounds(p.text[b0:b1])[side]
+
+
+# jieba's own block pattern (re_han_default): it segments each such run independently
+_HAN_RUN = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
+
+
+@lru_cache(maxsize=65536)
+def _run_bounds(run: str) -> tuple[frozenset, frozenset]:
+    from nlp.segment import search_tokens
+
+    starts, ends = {0, len(run)}, {0, len(run)}
+    for _, s, e in search_tokens(run):
+        starts.add(s)
+        ends.add(e)
+    for m in _NON_CJK.finditer(run):
+        starts.update((m.start(), m.end()))
+        ends.update((m.start(), m.end()))
+    for m in _term_rx().finditer(run):
+        if m.start() in starts:
+            ends.add(m.start() + len(m.group(1)))
+    return frozenset(starts), frozenset(ends)
 
 
 def library_terms() -> tuple[str, ...]:

@@ -25,4 +25,6 @@ if [ $want_test = 1 ]; then
 else
   .venv/bin/pip install -q -e .
 fi
+# jieba's dictionary as a mapped trie (nlp/jieba_dict.py), built once here rather than on the first review
+.venv/bin/python -c "from nlp.segment import search_tokens; search_tokens('合同')"
 echo "clausecheck is set up: .venv/bin/clausecheck"

@@ -77,3 +77,35 @@ def test_review_has_one_finding_per_requirement_in_profile_order():
     assert r["profile"] == "archives-gov-cloud"
     assert len(r["findings"]) == 25
     assert sum(r["summary"][k] for k in ("satisfied", "weak", "conflicting", "missing")) == 25
+
+
+def test_whole_document_search_finds_every_passage_a_per_passage_search_finds():
+    """candidate_hits searches each act once over the joined passages; that must never lose a passage
+    that matches on its own - including acts with a negative lookahead that could see the next
+    passage, and acts anchored at a passage's start."""
+    from pathlib import Path
+
+    from clause_library.engine import DocContext
+    from clause_library.library import library
+    from nlp.document import read_path
+
+    here = Path(__file__).parent
+    files = sorted((here / "annotated").glob("*.txt")) + sorted((here.parents[1] / "shared/corpus/dev").glob("*.txt"))
+    assert len(files) >= 15
+    crafted = assemble(RawDocument("txt", [Block(t) for t in (
+        "历史数据迁移与校验：20日", "系统内的数据，甲方可以导出的，应先审批", "导出功能由乙方提供。")]),
+        name="crafted.txt", sha256="0")
+    docs = [read_path(str(f)) for f in files] + [crafted]
+    joined = 0
+    for doc in docs:
+        ctx = DocContext(doc)
+        for rule in library().rules.values():
+            for sig in rule.signals:
+                rx = ctx.pattern(sig.all[0])
+                where = ctx.passages_matching(rx)
+                alone = {p.index for p in ctx.passages if rx.search(p.text)}
+                if where is None:
+                    continue
+                assert alone <= where, (doc.name, sig.name, sorted(alone - where))
+                joined += 1
+    assert joined > 1000  # most acts take the joined search; the few unsafe ones search per passage

@@ -125,3 +125,58 @@ def test_term_matcher_case_and_edge_cases():
 def test_terms_found_regardless_of_segmentation(term):
     text = f"不得在{term}存储，涉及{term}的除外"
     assert len(TermMatcher([term]).find(text)) == 2
+
+
+def _standard_and_trie_tokenizers(tmp_path):
+    """Two fresh jieba Tokenizers on jieba's own dictionary: one loaded as jieba loads it, one opened
+    from the mapped trie (built here, in an empty cache directory)."""
+    import jieba
+
+    from nlp import jieba_dict
+
+    standard = jieba.Tokenizer()
+    standard.tmp_dir = str(tmp_path)
+    standard.initialize()
+    trie = jieba.Tokenizer()
+    assert jieba_dict.attach(trie) is True
+    assert isinstance(trie.FREQ, jieba_dict.TrieFreq)
+    return standard, trie
+
+
+def test_trie_dictionary_segments_exactly_as_jieba(tmp_path, monkeypatch):
+    """The trie is a faster store, not another segmenter: default, search mode, HMM on and off, and
+    after adding user words, every word and offset equals jieba's on its own dictionary."""
+    monkeypatch.setenv("CLAUSECHECK_CACHE_DIR", str(tmp_path / "cache"))
+    standard, trie = _standard_and_trie_tokenizers(tmp_path)
+    assert trie.total == standard.total
+    texts = [p.read_text(encoding="utf-8") for p in sorted(DEV.glob("*.txt"))]
+    real = DEV.parent / "real"
+    texts += [p.read_text(encoding="utf-8")[:20000] for p in sorted(real.glob("*.txt"))[:6]]
+    texts.append("服务商将在用户下单时选定的地域和可用区内存放用户上传的数据；ABC-12云主机，99.95%。")
+    assert sum(map(len, texts)) > 50000
+    for tk in (standard, trie):
+        for term, freq, tag in user_terms():
+            tk.add_word(term, freq, tag)
+    for text in texts:
+        assert list(trie.tokenize(text, mode="search")) == list(standard.tokenize(text, mode="search"))
+        assert list(trie.cut(text, HMM=False)) == list(standard.cut(text, HMM=False))
+    # lookups jieba makes: a word, a bare prefix (0), an unknown string (absent)
+    for key in ("数据", "数据安", "政务云", "彻底删除", "zz不存在", "彻"):
+        assert (key in trie.FREQ) == (key in standard.FREQ)
+        assert trie.FREQ.get(key) == standard.FREQ.get(key)
+    assert (tmp_path / "cache").is_dir() and any((tmp_path / "cache").glob("jieba-*.trie"))
+
+
+def test_trie_dictionary_falls_back_to_jieba_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    import jieba
+
+    from nlp import jieba_dict
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("CLAUSECHECK_CACHE_DIR", str(blocked / "cache"))
+    tk = jieba.Tokenizer()
+    assert jieba_dict.attach(tk) is False
+    assert tk.initialized is False and tk.FREQ == {}  # untouched: jieba initialises itself as usual
+    tk.tmp_dir = str(tmp_path)
+    assert "政务" in tk.lcut("政务云服务")[0]
