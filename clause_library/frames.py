@@ -112,7 +112,7 @@ def _edge_ok(ctx, p, pos: int, side: int) -> bool:
 
 
 # jieba's own block pattern (re_han_default): it segments each such run independently
-_HAN_RUN = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
+_HAN_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
 
 
 @lru_cache(maxsize=65536)

@@ -7,8 +7,17 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-pkgs="tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui fonts-wqy-zenhei fonts-noto-cjk poppler-utils"
-[ $want_test = 1 ] && pkgs="$pkgs chromium postgresql"
+# The Dockerfile installs RUNTIME_PKGS and OFFICE_PKGS too (tests/test_deployment.py keeps them in step).
+RUNTIME_PKGS="tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei"  # OCR of scanned PDFs; the CJK font
+OFFICE_PKGS="libreoffice-writer-nogui"                              # .doc/.wps (optional in the image)
+TEST_PKGS="chromium postgresql fonts-noto-cjk poppler-utils"          # browser/Postgres tests, screenshots
+PYTHON_MIN="3.10"                                                     # pyproject's requires-python
+
+python3 -c "import sys; sys.exit(sys.version_info < tuple(map(int, '$PYTHON_MIN'.split('.'))))" || {
+  echo "clausecheck needs Python >= $PYTHON_MIN (found $(python3 --version 2>&1))" >&2; exit 1; }
+
+pkgs="$RUNTIME_PKGS $OFFICE_PKGS"
+[ $want_test = 1 ] && pkgs="$pkgs $TEST_PKGS"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
