@@ -282,7 +282,7 @@ def candidate_hits(ctx: DocContext, rule: Rule) -> list[Hit]:
     return hits
 
 
-def judge(ctx: DocContext, rule: Rule) -> dict:
+def judge(ctx: DocContext, rule: Rule, lib=None) -> dict:
     hits = candidate_hits(ctx, rule)
     supports = [h for h in hits if h.role == "supports"]
     weakens = [h for h in hits if h.role == "weakens"]
@@ -330,12 +330,17 @@ def judge(ctx: DocContext, rule: Rule) -> dict:
             if h.role == role and h.sentence not in seen and len(evidence) < MAX_EVIDENCE:
                 seen.add(h.sentence)
                 evidence.append(_evidence(ctx.passages[h.sentence], role))
-    lib = library()
+    lib = lib or library()
     finding = {
         "requirement": rule.id, "title": rule.title, "status": status, "severity": rule.severity,
         "confidence": confidence, "reasons": reasons, "evidence": evidence,
         "sources": [source_text(lib, s) for s in rule.sources],
     }
+    pack = lib.pack_of(rule.id)
+    if pack is not None:  # which rule pack (and version) the requirement comes from
+        finding["pack"] = {"name": pack.name, "version": pack.version}
+    if rule.tightens:
+        finding["tightens"] = rule.tightens
     if status != "satisfied":
         finding["suggestion"] = rule.suggestion
     if status == "missing":
@@ -424,12 +429,16 @@ def _uniq(items) -> list[str]:
     return [x for x in dict.fromkeys(items) if x]
 
 
-def review(doc: Document, profile: str = "auto") -> dict:
-    chosen, why = (choose_profile(doc), True) if profile in (None, "", "auto") else (profile, False)
-    prof = get_profile(chosen)
+def review(doc: Document, profile: str = "auto", packs=None) -> dict:
+    """`packs`: extra rule-pack folders for this review (None: the active ones, see packs.use_packs)."""
+    lib = library(packs)
+    chosen, why = (choose_profile(doc, lib), True) if profile in (None, "", "auto") else (profile, False)
+    prof = get_profile(chosen, lib)
     ctx = DocContext(doc)
-    lib = library()
-    findings = [judge(ctx, lib.rules[rid]) for rid in prof.requirements]
+    findings = [judge(ctx, lib.rules[rid], lib) for rid in prof.requirements]
+    # the packs that judged: the profile's own and those of its requirements, in load order
+    used = {prof.pack} | {lib.origin.get(rid, "") for rid in prof.requirements}
+    judged_by = [{"name": p.name, "version": p.version, "digest": p.digest} for p in lib.packs if p.name in used]
     counts = {s: sum(1 for f in findings if f["status"] == s) for s in ("satisfied", "weak", "conflicting", "missing")}
     warnings = list(doc.warnings)
     if why:
@@ -443,6 +452,7 @@ def review(doc: Document, profile: str = "auto") -> dict:
         "profile_title": prof.title,
         "profile_auto": why,
         "rules_version": lib.version,
+        "packs": judged_by,
         "summary": counts,  # the pass/fail verdict is the service's policy (service/policy.py)
         "findings": findings,
     }

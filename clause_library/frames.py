@@ -135,19 +135,22 @@ def _run_bounds(run: str) -> tuple[frozenset, frozenset]:
 def library_terms() -> tuple[str, ...]:
     """Every literal Chinese word the lexicon and the rules name (runs of CJK characters between
     regex operators), so segmentation never splits a term the rules look for."""
-    from .lexicon import concepts
-    from .library import library
+    # The built-in pack's terms only: a rule pack must never move the word boundaries the built-in
+    # rules are judged on (a pack's term that jieba splits still matches where a word begins,
+    # through the search-mode tokens).
+    from .packs import builtin_library
 
-    return _terms(library().version, tuple(sorted(concepts())))
+    lib = builtin_library()
+    return _terms(lib.version, ())
 
 
 @lru_cache(maxsize=2)
 def _terms(version: str, _ids: tuple) -> tuple[str, ...]:
-    from .lexicon import concepts
-    from .library import library
+    from .lexicon import lexicon
+    from .packs import builtin_library
 
-    sources = [str(w) for c in concepts().values() for w in c["words"]]
-    for rule in library().rules.values():
+    sources = [str(w) for c in lexicon()["concepts"].values() for w in c["words"]]
+    for rule in builtin_library().rules.values():
         for sig in rule.signals:
             sources += sig.all
             for el in sig.elements.values():

@@ -23,8 +23,39 @@ def lexicon() -> dict:
         return yaml.load(fh, Loader=loader)
 
 
+# concepts added by rule packs (lexicon.yaml in a pack folder): new ids only, never a redefinition
+_EXTRA: dict[str, dict] = {}
+_EXTRA_OWNER: dict[str, str] = {}
+_merged: dict[str, dict] | None = None
+
+
 def concepts() -> dict[str, dict]:
-    return lexicon()["concepts"]
+    if not _EXTRA:
+        return lexicon()["concepts"]
+    global _merged
+    if _merged is None:
+        _merged = {**lexicon()["concepts"], **_EXTRA}
+    return _merged
+
+
+def register_concepts(pack: str, added: dict) -> None:
+    """Add a pack's concepts. An id of the built-in lexicon is refused, so a pack can never change
+    what a built-in rule's <concept> means (two packs loaded together may not share an id either:
+    packs._assemble refuses that)."""
+    global _merged
+    base = lexicon()["concepts"]
+    for cid, entry in added.items():
+        if cid in base:
+            raise ValueError(f"概念 <{cid}> 已在内置词库中定义，不能重新定义；请换一个新名称")
+        if not isinstance(entry, dict) or not isinstance(entry.get("words"), list) or not entry["words"]:
+            raise ValueError(f"概念 <{cid}> 须写 words:（词语列表）")
+        if _EXTRA.get(cid) != entry:
+            if cid in _EXTRA:  # the same pack reloaded with other words: patterns must be rebuilt
+                concept_pattern.cache_clear()
+                compile_pattern.cache_clear()
+            _EXTRA[cid] = entry
+            _EXTRA_OWNER[cid] = pack
+            _merged = None
 
 
 def voices() -> dict[str, list[str]]:

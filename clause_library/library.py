@@ -1,8 +1,12 @@
-"""Loads the requirement rules (rules/*.yaml) and profiles (profiles.yaml) and checks their shape."""
+"""Loads the requirement rules (rules/*.yaml) and profiles (profiles.yaml) and checks their shape.
+
+The built-in rules are one rule pack ("clausecheck-core", pack.yaml beside this file); the packs
+shipped under packs/ and any a user adds (clause_library.packs) are loaded on top of it. A pack
+may add requirements and profiles and tighten a built-in requirement under a new id; it may not
+redefine an id another pack owns."""
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -92,6 +96,16 @@ class Rule(BaseModel):
     signals: list[Signal] = Field(default_factory=list)  # tests/test_rules.py requires some for every rule
     recognizer: str | None = None  # a document-level recognizer in recognizers.py, for what no sentence shows
     examples: Examples = Field(default_factory=Examples)
+    # a pack's stricter reading of a built-in requirement, judged beside it under this new id
+    tightens: str | None = None
+
+
+class AutoChoice(BaseModel):
+    """`--profile auto` picks this profile instead of `replaces` when the contract cites one of `cites`."""
+
+    model_config = ConfigDict(extra="forbid")
+    replaces: str
+    cites: list[str]
 
 
 class Profile(BaseModel):
@@ -99,6 +113,19 @@ class Profile(BaseModel):
     title: str
     source: str
     requirements: list[str]  # resolved: includes first, in order
+    pack: str = "clausecheck-core"
+    auto: AutoChoice | None = None
+
+
+class PackInfo(BaseModel):
+    """Who judged: a pack's name and version (pack.yaml) and the digest of its files."""
+
+    name: str
+    version: str
+    title: str = ""
+    sources: list[str] = Field(default_factory=list)
+    path: str = ""
+    digest: str = ""
 
 
 class Library(BaseModel):
@@ -106,54 +133,53 @@ class Library(BaseModel):
     profiles: dict[str, Profile]
     documents: dict[str, str]
     version: str
+    packs: list[PackInfo] = Field(default_factory=list)
+    origin: dict[str, str] = Field(default_factory=dict)  # requirement id -> pack name
+
+    def pack(self, name: str) -> PackInfo | None:
+        return next((p for p in self.packs if p.name == name), None)
+
+    def pack_of(self, rule_id: str) -> PackInfo | None:
+        return self.pack(self.origin.get(rule_id, ""))
 
 
 def _load(rules_dir: Path, profiles_file: Path) -> Library:
-    digest = hashlib.sha256()
-    rules: dict[str, Rule] = {}
-    for path in sorted(rules_dir.glob("*.yaml")):
-        raw = path.read_bytes()
-        digest.update(raw)
-        rule = Rule.model_validate(yaml.load(raw, Loader=_LOADER))
-        if rule.id != path.stem:
-            raise ValueError(f"{path.name}: id {rule.id!r} must match the file name")
-        rules[rule.id] = rule
-    raw = profiles_file.read_bytes()
-    digest.update(raw)
-    digest.update((HERE / "lexicon.yaml").read_bytes())
-    data = yaml.load(raw, Loader=_LOADER)
-    profiles: dict[str, Profile] = {}
-    pending = dict(data["profiles"])
-    while pending:
-        for pid, p in list(pending.items()):
-            inc = p.get("includes")
-            if inc and inc not in profiles:
-                continue
-            reqs = (list(profiles[inc].requirements) if inc else []) + list(p["requirements"])
-            unknown = [r for r in reqs if r not in rules]
-            if unknown:
-                raise ValueError(f"profile {pid}: no rule for {unknown}")
-            profiles[pid] = Profile(id=pid, title=p["title"], source=p["source"], requirements=reqs)
-            del pending[pid]
-    return Library(rules=rules, profiles=profiles, documents=data.get("documents", {}),
-                   version=digest.hexdigest()[:12])
+    """The built-in library alone (kept for scripts and as the base the packs extend)."""
+    from .packs import builtin_library
+
+    return builtin_library()
 
 
-@lru_cache(maxsize=1)
-def library() -> Library:
-    return _load(HERE / "rules", HERE / "profiles.yaml")
+def library(extra=None) -> Library:
+    """The library judged with: the built-in rules, the shipped packs, and `extra` pack folders
+    (None: the packs made active by clausecheck.packs.use_packs, or else CLAUSECHECK_RULES_DIRS)."""
+    from .packs import active_dirs, build_library
+
+    dirs = active_dirs() if extra is None else tuple(str(Path(d).resolve()) for d in extra)
+    return build_library(dirs)
+
+
+def _clear_cache() -> None:
+    """Reload every pack from disk on the next library() (scripts that edit rule files in place)."""
+    from .packs import build_library, builtin_library
+
+    build_library.cache_clear()
+    builtin_library.cache_clear()
+
+
+library.cache_clear = _clear_cache  # as when library() was an lru_cache
 
 
 def rules_version() -> str:
     return library().version
 
 
-def list_profiles() -> list[dict]:
-    lib = library()
+def list_profiles(lib: Library | None = None) -> list[dict]:
+    lib = lib or library()
     out = []
     for p in lib.profiles.values():
-        out.append({"id": p.id, "title": p.title, "source": p.source, "requirements": [
-            {"id": r, "title": lib.rules[r].title, "severity": lib.rules[r].severity,
+        out.append({"id": p.id, "title": p.title, "source": p.source, "pack": p.pack, "requirements": [
+            {"id": r, "title": lib.rules[r].title, "severity": lib.rules[r].severity, "pack": lib.origin.get(r, ""),
              "sources": [source_text(lib, s) for s in lib.rules[r].sources]} for r in p.requirements]})
     return out
 
@@ -162,8 +188,8 @@ def source_text(lib: Library, s: Source) -> str:
     return f"{lib.documents.get(s.doc, s.doc)} {s.section}：“{s.quote}”"
 
 
-def get_profile(profile_id: str) -> Profile:
-    lib = library()
+def get_profile(profile_id: str, lib: Library | None = None) -> Profile:
+    lib = lib or library()
     if profile_id not in lib.profiles:
         raise UnknownProfile(profile_id, list(lib.profiles))
     return lib.profiles[profile_id]

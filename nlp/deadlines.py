@@ -36,9 +36,11 @@ def _number(s: str) -> float | None:
     s = s.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     if s == "半":
         return 0.5
+    if len(s) > 12:  # no deadline needs more; cn2an and float() on thousands of digits overflow or crawl
+        return None
     try:
         return float(s) if s[0].isdigit() else float(cn2an.cn2an(s.replace("两", "二"), "smart"))
-    except (ValueError, KeyError, IndexError):
+    except (ValueError, KeyError, IndexError, OverflowError):
         return None
 
 

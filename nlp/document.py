@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from .definitions import find_definitions
 from .errors import EmptyDocument, TooLarge
+from .limits import Limits, check_counts
 from .model import Document, Paragraph, RawDocument
 from .normalize import normalize
 from .parties import find_parties
@@ -14,14 +14,10 @@ from .sentences import split_sentences
 from .structure import article_at, parse_sections
 
 
-@dataclass
-class Limits:
-    max_bytes: int = 50 * 1024 * 1024
-    max_pages: int = 2000
-    max_ocr_pages: int = 200
+__all__ = ["Limits", "assemble", "read_document", "read_path"]
 
 
-def assemble(raw: RawDocument, name: str, sha256: str) -> Document:
+def assemble(raw: RawDocument, name: str, sha256: str, limits: Limits | None = None) -> Document:
     paragraphs: list[Paragraph] = []
     parts: list[str] = []
     pos = 0
@@ -38,6 +34,8 @@ def assemble(raw: RawDocument, name: str, sha256: str) -> Document:
     text = "\n".join(parts)
     if not text.strip():
         raise EmptyDocument("文件中没有可读取的文字。", "The file contains no readable text.")
+    # Before the per-paragraph and per-sentence work, which is what a long text makes slow.
+    check_counts(len(text), len(paragraphs), limits or Limits())
     sections = parse_sections(paragraphs, len(text))
     sentences = split_sentences(paragraphs)
     for s in sentences:
@@ -53,8 +51,8 @@ def read_document(data: bytes, name: str, limits: Limits | None = None) -> Docum
     if len(data) > limits.max_bytes:
         raise TooLarge(f"文件超过大小上限（{limits.max_bytes // (1024 * 1024)} MB）。",
                        f"The file exceeds the size limit ({limits.max_bytes // (1024 * 1024)} MB).")
-    raw = read_bytes(data, name, max_pages=limits.max_pages, max_ocr_pages=limits.max_ocr_pages)
-    return assemble(raw, name=name, sha256=hashlib.sha256(data).hexdigest())
+    raw = read_bytes(data, name, limits=limits)
+    return assemble(raw, name=name, sha256=hashlib.sha256(data).hexdigest(), limits=limits)
 
 
 def read_path(path: str, limits: Limits | None = None) -> Document:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .model import Paragraph, Section
 
@@ -350,10 +351,12 @@ def _nodes(paragraphs: list[Paragraph]) -> list[_Node | Paragraph]:
 
 def _recitals_heading(preamble: list[tuple[Paragraph, Mark | None]], keep: dict) -> int | None:
     """Index of a 鉴于 paragraph followed by numbered recitals before the first top-level label."""
-    for i, (p, _) in enumerate(preamble):
+    # The first 鉴于 before the last labelled paragraph: one pass (asking "is a label after it?" for
+    # every 鉴于 paragraph was quadratic on a preamble of thousands of them).
+    last_kept = max((i for i, (p, _) in enumerate(preamble) if id(p) in keep), default=-1)
+    for i, (p, _) in enumerate(preamble[:last_kept]):
         if id(p) not in keep and _clean(p.text).startswith("鉴于"):
-            if any(id(q) in keep for q, _ in preamble[i + 1:]):
-                return i
+            return i
     return None
 
 
@@ -421,24 +424,37 @@ def build_tree(flat: list[Section]) -> list[Section]:
 
 def _scheme_of(s: Section) -> str:
     """Recover a section's scheme from its label (every scheme writes its labels differently)."""
-    lab = s.label
+    return _scheme(s.label, s.level == "chapter")
+
+
+_LABEL_CHAP = re.compile(rf"第{_NUM}(章|编|节|部分|条)")
+_LABEL_DEC = re.compile(r"\d+(\.\d+)+")
+_LABEL_CN = re.compile(rf"[{_CN}]+")
+_LABEL_CN_PAREN = re.compile(rf"（[{_CN}]+）")
+_LABEL_NUM_PAREN = re.compile(r"（\d+）")
+_LABEL_NUM_HALF = re.compile(r"\d+）")
+
+
+@lru_cache(maxsize=4096)
+def _scheme(lab: str, chapter: bool) -> str:
+    # Called a dozen times per section while citing: labels repeat, so the answer is cached.
     if lab.startswith("附件"):
         return ATTACHMENT
     if lab == "鉴于":
         return RECITALS
-    if m := re.fullmatch(rf"第{_NUM}(章|编|节|部分|条)", lab):
+    if m := _LABEL_CHAP.fullmatch(lab):
         return {"章": CHAPTER, "节": SUBCHAPTER, "条": ARTICLE}.get(m.group(1), PART)
-    if re.fullmatch(r"\d+(\.\d+)+", lab):
+    if _LABEL_DEC.fullmatch(lab):
         return (DEC2, DEC3, DEC4)[min(lab.count("."), 3) - 1]
     if lab.isdigit():
-        return DEC1 if s.level == "chapter" else NUM_DOT
-    if re.fullmatch(rf"[{_CN}]+", lab):
+        return DEC1 if chapter else NUM_DOT
+    if _LABEL_CN.fullmatch(lab):
         return CN_DUN
-    if re.fullmatch(rf"（[{_CN}]+）", lab):
+    if _LABEL_CN_PAREN.fullmatch(lab):
         return CN_PAREN
-    if re.fullmatch(r"（\d+）", lab):
+    if _LABEL_NUM_PAREN.fullmatch(lab):
         return NUM_PAREN
-    if re.fullmatch(r"\d+）", lab):
+    if _LABEL_NUM_HALF.fullmatch(lab):
         return NUM_HALF
     return CIRCLED
 
@@ -498,6 +514,7 @@ class _Index:
     size: int
     starts: list[int]
     cites: list[str]
+    parents: list[int]  # index of the enclosing section, -1 at the top
 
 
 _cache: _Index | None = None
@@ -510,10 +527,15 @@ def _index(sections: list[Section]) -> _Index:
         return _cache
     paths: list[list[Section]] = []
     stack: list[Section] = []
-    for s in sections:
+    at: list[int] = []  # indexes of the sections on the stack
+    parents: list[int] = []
+    for i, s in enumerate(sections):
         while stack and not (stack[-1].start <= s.start and s.end <= stack[-1].end):
             stack.pop()
+            at.pop()
+        parents.append(at[-1] if at else -1)
         stack.append(s)
+        at.append(i)
         paths.append(list(stack))
     raw = _disambiguate([_cite_path(_inner(p) or p) for p in paths], paths)
     body = {c for c, p in zip(raw, paths) if _scheme_of(p[0]) != ATTACHMENT}
@@ -527,7 +549,7 @@ def _index(sections: list[Section]) -> _Index:
             elif not (_scheme_of(inner[0]) == ARTICLE and c not in body):
                 c = p[0].label + _cite_path(inner, in_attachment=True)  # 附件二第1条, 附件一3.2
         cites.append(c)
-    _cache = _Index(sections, len(sections), [s.start for s in sections], cites)
+    _cache = _Index(sections, len(sections), [s.start for s in sections], cites, parents)
     return _cache
 
 
@@ -537,11 +559,14 @@ def article_at(sections: list[Section], offset: int) -> str | None:
         return None
     idx = _index(sections)
     i = bisect_right(idx.starts, offset) - 1
+    # Sections nest, so one that started earlier and still contains the offset encloses the last one
+    # started: walk up the enclosing sections (a few levels) instead of back through every section
+    # (after a terminator, every sentence of a long tail would scan them all).
     while i >= 0:
         s = sections[i]
         if s.start <= offset < s.end:
             return idx.cites[i]
-        i -= 1
+        i = idx.parents[i]
     return None
 
 

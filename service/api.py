@@ -25,7 +25,7 @@ from .db import Store
 from .feedback import FeedbackItem
 from .problems import Edge, Problem
 from .settings import LOOPBACK_NAMES, Settings
-from .worker_pool import Overloaded, TimedOut, make_pool, review_job
+from .worker_pool import LimitExceeded, Overloaded, TimedOut, make_pool, review_job
 
 log = logging.getLogger("clausecheck.api")
 WEB = Path(__file__).parent / "web"
@@ -138,17 +138,36 @@ class Requirement(BaseModel):
     title: str
     severity: Literal["high", "medium", "low"]
     sources: list[str]
+    pack: str = Field("clausecheck-core", description="提出该要求的规则包")
 
 
 class ProfileInfo(BaseModel):
     id: str
     title: str
     source: str
+    pack: str = Field("clausecheck-core", description="定义该审查模板的规则包")
     requirements: list[Requirement]
+
+
+class PackProfile(BaseModel):
+    id: str
+    title: str
+    requirements: int
+
+
+class PackInfo(BaseModel):
+    name: str
+    version: str
+    title: str
+    sources: list[str]
+    digest: str
+    requirements: list[str] = Field(description="该规则包自己提出的要求编号")
+    profiles: list[PackProfile]
 
 
 class Profiles(BaseModel):
     rules_version: str
+    packs: list[PackInfo] = Field(description="已加载的规则包（内置、随产品发布、CLAUSECHECK_RULES_DIRS）")
     profiles: list[ProfileInfo]
 
 
@@ -191,7 +210,10 @@ def _check_profile(profile: str) -> str:
 
 
 def _clean_name(name: str | None) -> str:
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    from .names import clean_name
+
+    # stored and echoed: no control characters or terminal escapes (service.names)
+    base = clean_name((name or "").replace("\\", "/").rsplit("/", 1)[-1])
     return base[:255] or "upload"
 
 
@@ -201,16 +223,26 @@ def _too_many_characters(limit: int, count: int | None = None) -> Problem:
     return Problem(413, TooManyCharacters.code, "文字过多", TooManyCharacters(limit, count).message_zh)
 
 
-async def _check_characters(data: bytes, max_chars: int | None) -> None:
-    """Plain text over the characters limit is refused before any reading or reviewing."""
-    from nlp.errors import TooLarge
-
-    from .pipeline import check_characters_before_reading
+async def _check_characters(data: bytes, max_chars: int | None, request: Request | None = None) -> None:
+    """Plain text over the characters limit is refused before any reviewing. Telling text from a
+    container means sniffing it, so that happens in a review worker too, never in this process."""
+    if not max_chars or len(data) <= max_chars:  # every character takes at least one byte
+        return
+    if request is None:
+        return  # the worker's review checks the same limit first
+    from .worker_pool import character_check_job
 
     try:
-        await run_in_threadpool(check_characters_before_reading, data, max_chars)
-    except TooLarge as exc:
-        raise Problem(413, exc.code, "文字过多", exc.message_zh) from None
+        error = await request.app.state.pool.run(character_check_job, data, max_chars)
+    except (LimitExceeded, TimedOut):
+        return  # the review itself will say what is wrong with the file
+    except Overloaded as exc:
+        raise Problem(503, "overloaded", "服务繁忙", f"当前审查任务过多，请在 {exc.retry_after} 秒后重试。",
+                      headers={"Retry-After": str(exc.retry_after)}) from None
+    except Exception:
+        return
+    if error:
+        raise Problem(413, error["code"], "文字过多", error["zh"])
 
 
 async def _read_submission(request: Request, max_bytes: int,
@@ -231,7 +263,7 @@ async def _read_submission(request: Request, max_bytes: int,
             data = await upload.read(max_bytes + 1)
             if len(data) > max_bytes:
                 raise too_big
-            await _check_characters(data, max_chars)
+            await _check_characters(data, max_chars, request)
             keep = str(form.get("keep", "")).lower() in ("1", "true", "on", "yes")
             return data, _clean_name(upload.filename), profile, keep
         finally:
@@ -260,9 +292,14 @@ async def _run_review(request: Request, data: bytes, name: str, profile: str) ->
         raise Problem(503, "overloaded", "服务繁忙", f"当前审查任务过多，请在 {exc.retry_after} 秒后重试。",
                       headers={"Retry-After": str(exc.retry_after)}) from None
     except TimedOut:
-        raise Problem(503, "timeout", "审查超时",
-                      f"审查超过时限（{s.review_timeout_s:g} 秒）未完成。文件可能过大或过于复杂，请拆分后重试，或请管理员调高"
-                      " CLAUSECHECK_REVIEW_TIMEOUT。", headers={"Retry-After": "60"}) from None
+        # the file's doing, not the server's load (queueing time does not count): retrying will not help
+        raise Problem(422, "timeout", "审查超时",
+                      f"审查超过时限（{s.review_timeout_s:g} 秒）未完成，已终止：文件可能过大或过于复杂。请拆分后重试，"
+                      "或请管理员调高 CLAUSECHECK_REVIEW_TIMEOUT。") from None
+    except LimitExceeded as exc:
+        f = exc.failure
+        log.warning("review stopped: %s (sha256 %s)", f.code, _sha_prefix(data))
+        raise Problem(f.status, f.code, "文件过大" if f.status == 413 else "文件过于复杂", f.zh) from None
     except Exception as exc:  # a crash on this input is still about this input: never a 500
         log.error("review failed: %s (sha256 %s)", type(exc).__name__, _sha_prefix(data))
         raise Problem(400, "processing-failed", "无法处理文件",
@@ -314,7 +351,10 @@ def _api_router() -> APIRouter:
     def profiles() -> Any:
         import clause_library
 
-        return {"rules_version": clause_library.rules_version(), "profiles": _profiles()}
+        from clause_library.packs import list_packs
+
+        return {"rules_version": clause_library.rules_version(), "profiles": _profiles(),
+                "packs": [{k: v for k, v in p.items() if k != "path"} for p in list_packs()]}
 
     @r.post("/reviews", response_model=StoredReview, summary="审查一份合同",
             responses=_errors(400, 413, 415, 422, 503),
@@ -430,6 +470,9 @@ async def _annotated_draft(request: Request, row: dict, review: dict, redline: b
     s: Settings = request.app.state.settings
     try:
         result = await request.app.state.pool.run(annotate_job, original, review, redline)
+    except LimitExceeded as exc:
+        log.warning("annotating review %s stopped: %s", row["id"][:12], exc.failure.code)
+        return None
     except Overloaded as exc:
         raise Problem(503, "overloaded", "服务繁忙", f"当前任务过多，请在 {exc.retry_after} 秒后重试。",
                       headers={"Retry-After": str(exc.retry_after)}) from None
@@ -534,7 +577,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="党政部门、档案部门云服务合同安全条款审查。错误以 application/problem+json 返回，detail 为中文。")
     app.state.settings = s
     app.state.store = Store(s.url)
-    app.state.pool = make_pool(s.pool_kind, s.workers, s.queue_size, s.review_timeout_s)
+    app.state.pool = make_pool(s.pool_kind, s.workers, s.queue_size, s.review_timeout_s, s.limits)
+    app.state.batch_registry = _batch_registry(s)
     hosts = {h.lower() for h in (*LOOPBACK_NAMES, s.host, *s.allowed_hosts)}
     app.state.auth = Authenticator(app.state.store, require_token=not s.loopback, allowed_hosts=hosts)
     problems.install(app)
@@ -553,8 +597,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(compare_router, dependencies=[Depends(require_token)])
     _page_routes(app)
     app.openapi = _openapi_with_bodies(app)
+    from .origin import SameOrigin
+
+    # inside Edge, so a refusal still gets the security headers and the access log
+    app.add_middleware(SameOrigin, trusted_origins=s.trusted_origins)
     app.add_middleware(Edge, max_body=s.max_upload_bytes, max_batch_body=s.max_batch_bytes)
     return app
+
+
+def _batch_registry(s: Settings):
+    """POST /v1/batches reviews with as many sandbox children per batch as the server has review
+    workers (CLAUSECHECK_WORKERS), within the same per-document deadline."""
+    try:
+        from service.batch.jobs import JobSettings, Registry
+    except ModuleNotFoundError:
+        return None
+    return Registry(JobSettings(workers=s.workers, timeout=s.review_timeout_s))
 
 
 def _version() -> str:

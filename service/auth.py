@@ -51,7 +51,8 @@ class Authenticator:
         return hashes
 
     def check(self, authorization: str | None, host: str | None) -> str | None:
-        """Returns the token's name (None in open mode) or raises a 401/403 Problem."""
+        """Returns the token's name (None in open mode), or raises a 401 Problem (no or wrong token) or
+        a 403 one (open mode reached through a host name that is not ours)."""
         hashes = self._hashes()
         if not hashes and not self.require_token:
             name = (host or "").rsplit(":", 1)[0] if not (host or "").endswith("]") else host
@@ -71,5 +72,7 @@ class Authenticator:
             if hmac.compare_digest(digest, stored):
                 found = name
         if found is None:
-            raise Problem(403, "token-invalid", "令牌无效", "提供的访问令牌无效或已被吊销。")
+            # 401 like a missing token (RFC 6750): the client must authenticate again, and is told how
+            raise Problem(401, "token-invalid", "令牌无效", "提供的访问令牌无效或已被吊销。",
+                          headers={"WWW-Authenticate": 'Bearer realm="clausecheck", error="invalid_token"'})
         return found

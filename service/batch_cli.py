@@ -8,6 +8,7 @@ import sys
 from service.batch.runner import DEFAULT_TIMEOUT, BatchOptions, UnusableDir, run_batch
 
 DEFAULT_OUT = "clausecheck-batch-out"
+MAX_SKIPPED_SHOWN = 20
 
 
 def register(subparsers) -> None:
@@ -18,7 +19,8 @@ def register(subparsers) -> None:
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--profile", default="auto", help="审查依据（默认 auto，自动选择）")
     p.add_argument("--out", default=None, help=f"输出目录（默认 ./{DEFAULT_OUT}）")
-    p.add_argument("--workers", type=int, default=None, help="并行工作进程数（默认 CPU 核数）")
+    p.add_argument("--workers", type=int, default=None,
+                   help="并行工作进程数（默认 CLAUSECHECK_WORKERS，否则为可用 CPU 核数）")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="在 Dask 集群上运行：tcp://HOST:8786，或 local 启动本机集群")
     p.add_argument("--shared-storage", action="store_true",
@@ -76,7 +78,12 @@ def _print_summary(report, out: str) -> None:
     lines = [f"合同 {report.total} 份：本次审查 {report.reviewed}，沿用以前结果 {report.reused}；"
              f"成功 {report.ok}，失败 {report.failed}。用时 {report.seconds:.1f} 秒。"]
     if report.skipped:
-        lines.append(f"跳过非合同文件 {len(report.skipped)} 个。")
+        lines.append(f"跳过 {len(report.skipped)} 个文件（未审查）：")
+        reasons = getattr(report, "skip_reasons", {}) or {}
+        shown = report.skipped[:MAX_SKIPPED_SHOWN]
+        lines += [f"  {rel}：{reasons.get(rel, '不是合同文档')}" for rel in shown]
+        if len(report.skipped) > len(shown):
+            lines.append(f"  ……另有 {len(report.skipped) - len(shown)} 个")
     if report.interrupted:
         lines.append("已中断：已完成的结果已保存，再次运行同一命令可继续。")
     lines.append(f"输出目录：{out}（report.html, summary.csv, summary.xlsx, errors.csv, results.jsonl）")

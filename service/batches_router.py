@@ -2,21 +2,34 @@
 
 Inside the server (create_app), each document reviewed is also stored as a review, so the batch
 answer gives its `review_id`, `review_url` (GET /v1/reviews/{id}: the findings) and `page_url` (the
-web page opened on it)."""
+web page opened on it).
+
+The server's process only moves bytes: zips are opened (and .docx told apart from archives) in a
+limited child process (service.batch_upload), and each document is reviewed in the batch's sandbox
+children. Under create_app the app's own registry (app.state.batch_registry) is used, sized by the
+server settings (CLAUSECHECK_WORKERS)."""
 from __future__ import annotations
+
+import threading
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from service.batch.archive import ArchiveLimits, ArchiveRejected, looks_like_archive, read_archive
+from service.batch.archive import ArchiveLimits, is_zip
 from service.batch.jobs import Overloaded, Registry
+from service.names import clean_name
 
 router = APIRouter(tags=["batches"])
-registry = Registry()
+registry = Registry()  # outside create_app (a bare router in tests); the server has its own
 limits = ArchiveLimits()
 READ_CHUNK = 1024 * 1024
 FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and headers around the files
+UNPACK_TIMEOUT = 60.0  # seconds to open the zips of one request
+# Children opening zips at once; more requests with zips get 503 rather than more processes.
+UNPACK_CONCURRENCY = 2
+_unpacking = threading.BoundedSemaphore(UNPACK_CONCURRENCY)
 
 _UPLOAD_BODY = {
     "requestBody": {
@@ -54,6 +67,10 @@ def _storer(request: Request):
     return on_review
 
 
+def _registry(request: Request) -> Registry:
+    return getattr(request.app.state, "batch_registry", None) or registry
+
+
 def _with_links(view: dict, root: str) -> dict:
     for r in view.get("results", []):
         if r.get("review_id"):
@@ -82,25 +99,47 @@ async def _read_upload(upload: UploadFile, budget: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _collect(form) -> list[tuple[str, bytes]]:
+def _shown(path: str) -> str:
+    """A name for the results: no control characters or terminal escapes (service.names)."""
+    return "/".join(clean_name(part) or "_" for part in path.split("/")) or "upload"
+
+
+def _expand(uploads: list[tuple[str, bytes]], archive_limits: ArchiveLimits, work_limits) -> dict:
+    """Open the zips among the uploads in a limited child; runs in a thread, off the event loop."""
+    from service.isolated import IsolatedFailure, call_isolated
+
+    if not _unpacking.acquire(blocking=False):
+        raise _Refused(problem(503, "Service Unavailable", "正在解压的批量任务过多，请稍后再试。", {"Retry-After": "10"}))
+    try:
+        return call_isolated("service.batch_upload:expand_uploads", uploads, archive_limits,
+                             timeout=UNPACK_TIMEOUT, limits=work_limits)
+    except IsolatedFailure as exc:
+        status = 413 if exc.code == "too-large" else 422
+        title = "Payload Too Large" if status == 413 else "Unprocessable Entity"
+        raise _Refused(problem(status, title, f"无法打开上传的压缩包：{exc.message_zh}")) from None
+    finally:
+        _unpacking.release()
+
+
+async def _collect(form, work_limits=None) -> list[tuple[str, bytes]]:
     uploads = [v for v in form.getlist("files") if isinstance(v, UploadFile)]
     if not uploads:
         raise _Refused(problem(422, "Unprocessable Entity", "请在 files 字段上传至少一个合同文件或一个 zip 压缩包。"))
-    files: list[tuple[str, bytes]] = []
+    received: list[tuple[str, bytes]] = []
     budget = limits.max_total_bytes
     for upload in uploads:
         data = await _read_upload(upload, budget)
         budget -= len(data)
         name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
-        if looks_like_archive(data):
-            try:
-                members = read_archive(data, limits)
-            except ArchiveRejected as exc:
-                title = "Payload Too Large" if exc.status == 413 else "Bad Request"
-                raise _Refused(problem(exc.status, title, exc.detail)) from None
-            files.extend(members)
-        else:
-            files.append((name, data))
+        received.append((name, data))
+    files = received
+    if any(is_zip(data) for _, data in received):
+        answer = await run_in_threadpool(_expand, received, limits, work_limits)
+        if "rejected" in answer:
+            status, detail = answer["rejected"]
+            raise _Refused(problem(status, "Payload Too Large" if status == 413 else "Bad Request", detail))
+        files = answer["files"]
+    files = [(_shown(name), data) for name, data in files]
     if len(files) > limits.max_members:
         raise _Refused(problem(413, "Payload Too Large", f"一次最多审查 {limits.max_members} 个文件。"))
     if sum(len(d) for _, d in files) > limits.max_total_bytes:
@@ -134,12 +173,13 @@ async def create_batch(request: Request):
             known = [p["id"] for p in list_profiles()]
             if profile not in known:
                 return problem(422, "Unprocessable Entity", f"未知的审查依据 {profile}；可选：{'、'.join(known)}。")
+        settings = getattr(request.app.state, "settings", None)
         try:
-            files = await _collect(form)
+            files = await _collect(form, settings.limits if settings is not None else None)
         except _Refused as exc:
             return exc.response
         try:
-            job = registry.submit(files, profile, on_review=_storer(request))
+            job = _registry(request).submit(files, profile, on_review=_storer(request))
         except Overloaded:
             return problem(503, "Service Unavailable", "待处理的批量任务过多，请稍后再试。", {"Retry-After": "30"})
     finally:
@@ -150,7 +190,7 @@ async def create_batch(request: Request):
 
 @router.get("/v1/batches/{batch_id}", responses={404: _PROBLEM}, summary="批量任务的进度与结果")
 async def get_batch(request: Request, batch_id: str):
-    job = registry.get(batch_id)
+    job = _registry(request).get(batch_id)
     if job is None:
         return problem(404, "Not Found", "没有这个批量任务（编号错误，或任务已过期被清除）。")
     return _with_links(job.view(), request.scope.get("root_path", ""))

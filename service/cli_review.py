@@ -1,12 +1,31 @@
 """`clausecheck check | parse | profiles | rules | eval | diff`."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DEFAULT_REVIEW_FN = "service.pipeline:review_bytes"
+
+
+def _default_timeout() -> float:
+    raw = os.environ.get("CLAUSECHECK_REVIEW_TIMEOUT", "").strip()
+    try:
+        return float(raw) if raw else 120.0
+    except ValueError:
+        return 120.0
+
+
+DEFAULT_TIMEOUT = _default_timeout()
+
+
+def _add_timeout(p) -> None:
+    p.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help=f"每个文件的审查时限（秒，默认 {DEFAULT_TIMEOUT:g}，或 CLAUSECHECK_REVIEW_TIMEOUT） / "
+                        "per-file time limit in seconds")
 
 
 def register(sub) -> None:
@@ -18,19 +37,17 @@ def register(sub) -> None:
     p.add_argument("--redline", action="store_true",
                    help="与 --format docx 合用（输入为 .docx）：把建议措辞作为修订插入原稿 / "
                         "insert suggested wording as tracked changes")
+    _add_timeout(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("parse", help="显示文件解析结果 / show what the reader made of a file")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", default="text", choices=["json", "text"])
+    _add_timeout(p)
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("profiles", help="列出审查模板 / list profiles")
     p.set_defaults(func=cmd_profiles)
-
-    p = sub.add_parser("rules", help="列出审查要求 / list requirements")
-    p.add_argument("--profile")
-    p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("eval", help="在标注语料上评估 / score on a labelled corpus")
     p.add_argument("dir", metavar="DIR")
@@ -43,15 +60,94 @@ def register(sub) -> None:
     p.add_argument("new", metavar="NEW")
     p.add_argument("--profile", default="auto")
     p.add_argument("--format", default="table", choices=["table", "json"])
+    _add_timeout(p)
     p.set_defaults(func=cmd_diff)
 
 
-def _error(msg: str) -> int:
-    print(f"clausecheck: {msg}", file=sys.stderr)
+def _error(msg: str, args=None, code: str = "usage") -> int:
+    """An argument problem. `msg` is "中文 / English" (or Chinese alone)."""
+    zh, _, en = msg.partition(" / ")
+    return _fail(args, code, zh, en or zh)
+
+
+def _fail(args, code: str, zh: str, en: str, file: str | None = None) -> int:
+    """Print a failure on stderr, one line, both languages; with --format json also the error object
+    on stdout (scripts read stdout, and `[]` would read as "no findings")."""
+    where = f"{_shown(file)}: " if file else ""
+    print(f"clausecheck: {where}{zh} / {en}", file=sys.stderr)
+    if getattr(args, "format", None) == "json":
+        print(json.dumps(error_object(code, zh, en, file), ensure_ascii=False, indent=2))
     return EXIT_ERROR
 
 
+def error_object(code: str, zh: str, en: str, file: str | None = None) -> dict:
+    error = {"code": code, "message_zh": zh, "message_en": en}
+    if file is not None:
+        error["file"] = file
+    return {"error": error}
+
+
+def _shown(path: str) -> str:
+    from .names import clean_name
+
+    return clean_name(path) or "?"
+
+
+def _timeout(args) -> float:
+    return float(getattr(args, "timeout", None) or DEFAULT_TIMEOUT)
+
+
+def _bad_timeout(args) -> int | None:
+    t = getattr(args, "timeout", None)
+    if t is not None and not t > 0:
+        return _error("--timeout 必须大于 0 / --timeout must be positive", args)
+    return None
+
+
+def _child(args, review: bool = True):
+    """The limited child every file is read in (service.isolated); one per command."""
+    from .isolated import Isolated
+
+    return Isolated(_timeout(args), review_fn=DEFAULT_REVIEW_FN if review else None, warm=review)
+
+
+class _Failed(Exception):
+    def __init__(self, code: str, zh: str, en: str):
+        super().__init__(code)
+        self.code, self.zh, self.en = code, zh, en
+
+
+def _missing(path: str) -> _Failed | None:
+    if os.path.isfile(path):
+        return None
+    return _Failed("not-found", f"找不到文件：{_shown(path)}", f"No such file: {_shown(path)}")
+
+
+def _in_child(child, fn):
+    """Run fn(child); a failure in the child (unreadable, too large, too complex, timed out, crashed)
+    becomes _Failed with both messages."""
+    from .isolated import IsolatedFailure
+
+    try:
+        return fn(child)
+    except IsolatedFailure as exc:
+        raise _Failed(exc.code, exc.message_zh, exc.message_en) from None
+
+
+def _review_file(child, path: str, profile: str) -> dict:
+    from nlp import Limits
+
+    from .names import clean_name
+
+    if (missing := _missing(path)):
+        raise missing
+    task = {"path": os.path.abspath(path), "name": clean_name(os.path.basename(path)) or "document",
+            "profile": profile, "max_bytes": Limits().max_bytes}
+    return _in_child(child, lambda c: c.review(task))
+
+
 def _review(path: str, profile: str) -> dict:
+    """In this process, for `eval` on a labelled corpus (trusted files, thousands of them)."""
     from service.pipeline import review_path
 
     if not os.path.isfile(path):
@@ -62,40 +158,55 @@ def _review(path: str, profile: str) -> dict:
 
 
 def _known_profile(profile: str) -> str | None:
+    if profile == "auto":
+        return None
     from clause_library import library
 
-    if profile != "auto" and profile not in library().profiles:
-        return f"未知的审查模板 / unknown profile: {profile}（可用：auto, {', '.join(library().profiles)}）"
+    if profile not in library().profiles:
+        return f"未知的审查模板：{profile}（可用：auto, {', '.join(library().profiles)}） / unknown profile: {profile}"
     return None
 
 
 def cmd_check(args) -> int:
-    from nlp.errors import DocumentError
     from service import report
 
+    if (bad := _bad_timeout(args)) is not None:
+        return bad
     if (err := _known_profile(args.profile)):
-        return _error(err)
+        return _error(err, args, "unknown-profile")
     if (err := _docx_output_problem(args)):
-        return _error(err)
-    reviews, failed = [], False
-    for path in args.files:
-        try:
-            reviews.append(_review(path, args.profile))
-        except DocumentError as exc:
-            failed = True
-            print(f"clausecheck: {path}: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
-    if args.format == "docx" and len(reviews) != 1:
-        return _error("docx 格式一次只能输出一份审查结果 / docx takes exactly one file")
+        return _error(err, args)
+    results: list[dict] = []  # a review, or an error object in the file's place
+    failed = False
+    with _child(args) as child:
+        for path in args.files:
+            try:
+                results.append(_review_file(child, path, args.profile))
+            except _Failed as exc:
+                failed = True
+                print(f"clausecheck: {_shown(path)}: {exc.zh} / {exc.en}", file=sys.stderr)
+                results.append(error_object(exc.code, exc.zh, exc.en, path))
+        reviews = [r for r in results if "error" not in r]
+        if args.format == "docx":
+            if failed:
+                return EXIT_ERROR
+            if len(reviews) != 1:
+                return _error("docx 格式一次只能输出一份审查结果 / docx takes exactly one file", args)
+            try:
+                memo = _in_child(child, lambda c: c.call("service.cli_jobs:docx_output", os.path.abspath(args.files[0]),
+                                                         reviews[0], getattr(args, "redline", False)))
+            except _Failed as exc:
+                return _fail(args, exc.code, exc.zh, exc.en, args.files[0])
     out = _writer(args.output, binary=args.format == "docx")
     if args.format == "json":
-        payload = reviews[0] if len(args.files) == 1 and reviews else reviews
+        payload = results[0] if len(args.files) == 1 else results
         out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     elif args.format == "md":
         out.write("\n\n".join(report.render_markdown(r) for r in reviews) + "\n")
     elif args.format == "html":
         out.write("\n".join(report.render_html(r) for r in reviews))
     elif args.format == "docx":
-        out.write(_docx_output(args.files[0], reviews[0], getattr(args, "redline", False)))
+        out.write(memo)
     else:
         from rich.console import Console
 
@@ -127,25 +238,6 @@ def _isatty(stream) -> bool:
         return False
 
 
-def _docx_output(path: str, review: dict, redline: bool) -> bytes:
-    """A .docx draft comes back annotated (comments, and with --redline tracked insertions); anything
-    else gets the Word memo."""
-    from service import report
-
-    if Path(path).suffix.lower() == ".docx" and review["document"].get("format") == "docx":
-        from service.docx_annotate import AnnotateError, annotate_docx
-
-        try:
-            return annotate_docx(Path(path).read_bytes(), review, redline=redline)
-        except AnnotateError as exc:
-            print(f"clausecheck: {path}: {exc.message_zh}改为输出审查报告。 / {exc.message_en} "
-                  "Writing the review memo instead.", file=sys.stderr)
-    elif redline:
-        print("clausecheck: --redline 仅适用于 .docx 原稿，已输出审查报告 / --redline needs a .docx draft; "
-              "writing the review memo", file=sys.stderr)
-    return report.render_docx(review)
-
-
 def _writer(path: str | None, binary: bool):
     if path:
         return open(path, "wb" if binary else "w", encoding=None if binary else "utf-8")
@@ -153,27 +245,27 @@ def _writer(path: str | None, binary: bool):
 
 
 def cmd_parse(args) -> int:
-    from nlp import DocumentError, read_path
-    from nlp.describe import describe, describe_text
-
+    if (bad := _bad_timeout(args)) is not None:
+        return bad
+    if (missing := _missing(args.file)):
+        return _fail(args, missing.code, missing.zh, missing.en, args.file)
     try:
-        if not os.path.isfile(args.file):
-            raise DocumentError(f"找不到文件：{args.file}", f"No such file: {args.file}")
-        doc = read_path(args.file)
-    except DocumentError as exc:
-        return _error(f"{args.file}: {exc.message_zh} / {exc.message_en}")
-    if args.format == "json":
-        print(json.dumps(describe(doc), ensure_ascii=False, indent=2))
-    else:
-        print(describe_text(doc))
+        with _child(args, review=False) as child:
+            text = _in_child(child, lambda c: c.call("service.cli_jobs:parse_file", os.path.abspath(args.file),
+                                                     args.format))
+    except _Failed as exc:
+        return _fail(args, exc.code, exc.zh, exc.en, args.file)
+    print(text)
     return EXIT_OK
 
 
 def cmd_profiles(args) -> int:
-    from clause_library import list_profiles
+    from clause_library.packs import list_packs
 
-    for p in list_profiles():
-        print(f"{p['id']}\t{p['title']}（{p['source']}）\t{len(p['requirements'])} 项要求")
+    for pack in list_packs():
+        print(f"# 规则包 {pack['name']} {pack['version']}：{pack['title']}")
+        for p in pack["profiles"]:
+            print(f"{p['id']}\t{p['title']}\t{p['requirements']} 项要求")
     return EXIT_OK
 
 
@@ -181,7 +273,7 @@ def cmd_rules(args) -> int:
     from clause_library import list_profiles
 
     if args.profile and (err := _known_profile(args.profile)):
-        return _error(err)
+        return _error(err, args, "unknown-profile")
     for p in list_profiles():
         if args.profile and p["id"] != args.profile:
             continue
@@ -199,7 +291,7 @@ def cmd_eval(args) -> int:
 
     folder = Path(args.dir)
     if not folder.is_dir():
-        return _error(f"不是目录 / not a directory: {folder}")
+        return _error(f"不是目录 / not a directory: {folder}", args)
     result = evaluate(folder, _review)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -239,18 +331,28 @@ def _score_line(rid: str, s: dict) -> str:
 
 
 def cmd_diff(args) -> int:
-    from nlp.errors import DocumentError
-
+    if (bad := _bad_timeout(args)) is not None:
+        return bad
     if (err := _known_profile(args.profile)):
-        return _error(err)
+        return _error(err, args, "unknown-profile")
+    for path in (args.old, args.new):
+        if (missing := _missing(path)):
+            return _fail(args, missing.code, missing.zh, missing.en, path)
+    # two reviews in one call: the deadline covers both
+    child_args = argparse.Namespace(timeout=2 * _timeout(args))
     try:
-        old = _review(args.old, args.profile)
-        new = _review(args.new, old["profile"] if args.profile == "auto" else args.profile)
-    except DocumentError as exc:
-        return _error(f"{exc.message_zh} / {exc.message_en}")
-    from service.compare import warn_cli
-
-    warn_cli(args.old, args.new, old, new)  # two different contracts are worth a warning, not a refusal
+        with _child(child_args) as child:
+            both = _in_child(child, lambda c: c.call("service.cli_jobs:diff_files", os.path.abspath(args.old),
+                                                     os.path.abspath(args.new), args.profile))
+    except _Failed as exc:
+        return _fail(args, exc.code, exc.zh, exc.en)
+    if "error" in both:
+        e = both["error"]
+        return _fail(args, e["code"], e["message"], e.get("message_en", e["code"]),
+                     args.old if both["file"] == "old" else args.new)
+    old, new = both["old"], both["new"]
+    for w in both["warnings"]:  # two different contracts are worth a warning, not a refusal
+        print(f"clausecheck: 警告：{w}", file=sys.stderr)
     rank = {"satisfied": 3, "weak": 2, "missing": 1, "conflicting": 0}
     before = {f["requirement"]: f for f in old["findings"]}
     rows = []

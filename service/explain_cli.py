@@ -2,7 +2,6 @@
 candidate clause of one requirement and the rule line that decided each, for rule authors."""
 from __future__ import annotations
 
-import json
 import sys
 
 
@@ -11,31 +10,28 @@ def register(sub) -> None:
     p.add_argument("file")
     p.add_argument("requirement", help="requirement id, e.g. termination-deletion")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--timeout", type=float, default=None, metavar="S", help="审查时限（秒） / time limit in seconds")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from clause_library.explain import explain, format_text
+    import os
+
     from clause_library.library import library
-    from nlp import DocumentError, read_document
+
+    from .cli_review import _child, _Failed, _fail, _in_child, _missing
 
     if args.requirement not in library().rules:
         print(f"未知的审查要求 / unknown requirement: {args.requirement[:80]}; known: "
               + ", ".join(sorted(library().rules)), file=sys.stderr)
         return 2
-    try:
-        with open(args.file, "rb") as fh:
-            data = fh.read()
-        doc = read_document(data, args.file.rsplit("/", 1)[-1])
-    except OSError as exc:
-        print(f"无法读取文件 / cannot read file: {exc.strerror}", file=sys.stderr)
-        return 2
-    except DocumentError as exc:
-        print(f"{exc.message_zh} / {exc.message_en}", file=sys.stderr)
-        return 2
-    result = explain(doc, args.requirement)
-    if args.format == "json":
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        print(format_text(result))
+    if (missing := _missing(args.file)):
+        return _fail(args, missing.code, missing.zh, missing.en, args.file)
+    try:  # the file is read in a limited child, like every CLI review (service.isolated)
+        with _child(args) as child:
+            out = _in_child(child, lambda c: c.call("service.cli_jobs:explain_file", os.path.abspath(args.file),
+                                                    args.requirement, args.format))
+    except _Failed as exc:
+        return _fail(args, exc.code, exc.zh, exc.en, args.file)
+    print(out)
     return 0

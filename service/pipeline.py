@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from clause_library import review
 from nlp import Limits, read_document
-from nlp.errors import TooLarge
+from nlp.errors import TooManyCharacters  # noqa: F401  (re-exported: the API answers with it)
 
 from . import contract_check
 from .policy import with_verdict
@@ -11,20 +11,10 @@ from .policy import with_verdict
 DEFAULT_MAX_CHARACTERS = 1_000_000  # ~500 pages of Chinese; reviewing takes ~20 s at this size
 
 
-class TooManyCharacters(TooLarge):
-    code = "too-many-characters"
-    http_status = 413
-
-    def __init__(self, limit: int, count: int | None = None):
-        shown = f"（约 {count:,} 字）" if count else ""
-        super().__init__(f"文件文字过多{shown}，超过 {limit:,} 字的上限。请拆分为多个文件（例如正文与附件分开）后再审查。",
-                         f"The text is too long{f' (about {count:,} characters)' if count else ''}; "
-                         f"the limit is {limit:,} characters. Split the file and review the parts.")
-
-
 def text_characters(data: bytes) -> int | None:
     """How many characters a plain-text (txt/md) upload holds, counted without parsing it; None for
-    other formats, whose text is only known once read."""
+    other formats, whose text is only known once read. Sniffing opens zips: call it only where
+    reading is allowed (a worker or sandbox child, never the API server's process)."""
     from nlp.readers.sniff import sniff
 
     if sniff(data) not in ("txt", "md"):  # sniff looks at the head only
@@ -54,7 +44,11 @@ def review_document(doc, profile: str = "auto") -> dict:
 
 
 def read_checked(data: bytes, name: str, limits: Limits | None = None, max_characters: int | None = None):
+    import dataclasses
+
     check_characters_before_reading(data, max_characters)
+    # the readers stop at the same limit as they go (nlp.limits), so a raised setting is honoured there too
+    limits = dataclasses.replace(limits or Limits(), max_characters=max_characters)
     doc = read_document(data, name, limits)
     if max_characters and len(doc.text) > max_characters:
         raise TooManyCharacters(max_characters, len(doc.text))
@@ -62,16 +56,17 @@ def read_checked(data: bytes, name: str, limits: Limits | None = None, max_chara
 
 
 def review_bytes(data: bytes, name: str, profile: str = "auto", limits: Limits | None = None,
-                 max_characters: int | None = None) -> dict:
+                 max_characters: int | None = DEFAULT_MAX_CHARACTERS) -> dict:
     """Review one file's bytes. Raises nlp.DocumentError for unreadable input (TooManyCharacters
-    for text over `max_characters`), ValueError (`clause_library.UnknownProfile`) for an unknown
-    profile id."""
+    for text over `max_characters`; the same default as the server, so the CLI and batch answer an
+    over-long file at once too; None: no limit), ValueError (`clause_library.UnknownProfile`) for an
+    unknown profile id."""
     doc = read_checked(data, name, limits, max_characters)
     return review_document(doc, profile)
 
 
 def review_path(path: str, profile: str = "auto", limits: Limits | None = None,
-                max_characters: int | None = None) -> dict:
+                max_characters: int | None = DEFAULT_MAX_CHARACTERS) -> dict:
     import os
 
     with open(path, "rb") as fh:

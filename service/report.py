@@ -8,6 +8,7 @@ A document that does not look like a contract gets a prominent warning first."""
 from __future__ import annotations
 
 import html
+import re
 
 from . import labels_zh as zh
 from .contract_check import flag_warning
@@ -106,9 +107,15 @@ def render_table(review: dict, console) -> None:
 
 # ---- Markdown ----
 
+_MD_ESCAPE = re.compile(r"[\\\[\]`]")
+
+
 def _md(text: str) -> str:
-    """Text inside a Markdown line: no line breaks, no HTML."""
-    return " ".join(str(text).splitlines()).replace("<", "&lt;").replace(">", "&gt;")
+    """Contract text (or anything else) inside a Markdown line: no line breaks, and nothing a
+    Markdown renderer would turn into HTML, a link, an image or code: <, > and & become entities
+    (a "<script>" in the contract stays text), backslash, brackets and backticks are escaped."""
+    one_line = " ".join(str(text).splitlines())
+    return _MD_ESCAPE.sub(lambda m: "\\" + m.group(0), html.escape(one_line, quote=False))
 
 
 def render_markdown(review: dict) -> str:
@@ -124,9 +131,9 @@ def render_markdown(review: dict) -> str:
         out.append(f"- 状态：{zh.status(f['status'])}　严重程度：{zh.severity(f['severity'])}")
         out += [f"- 理由：{_md(r)}" for r in f["reasons"]]
         for ev in f["evidence"]:
-            out.append(f"- 条文{_evidence_label(ev)}：{_md(ev['text'])}")
+            out.append(f"- 条文{_md(_evidence_label(ev))}：{_md(ev['text'])}")
         if (near := _nearest(f)):
-            out.append(f"- 最接近的条文（{zh.place(near)}）：{_md(near['text'])}")
+            out.append(f"- 最接近的条文（{_md(zh.place(near))}）：{_md(near['text'])}")
         out += [f"- 政策依据：{_md(s)}" for s in f.get("sources", [])]
         if f.get("suggestion"):
             out.append(f"- 建议措辞：{_md(f['suggestion'])}")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import os
 import sys
 
 from .settings import from_env
@@ -67,19 +67,16 @@ def tokens_revoke(args) -> int:
     return 0
 
 
-class _JsonLines(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        msg = record.getMessage()
-        if msg.startswith("{"):
-            return msg  # already a JSON object (the access log)
-        return json.dumps({"level": record.levelname.lower(), "logger": record.name, "message": msg},
-                          ensure_ascii=False)
-
-
 def _logging() -> None:
+    from .child import LOG_FORMAT_ENV
+    from .jsonlog import JsonLines
+
+    # Worker children inherit the environment: their stderr (Tesseract's included) becomes JSON too.
+    os.environ[LOG_FORMAT_ENV] = "json"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonLines())
-    for name in ("clausecheck", "uvicorn.error"):
+    handler.setFormatter(JsonLines())
+    logging.captureWarnings(True)  # a library's warnings.warn() becomes a JSON line too
+    for name in ("clausecheck", "uvicorn.error", "py.warnings"):
         lg = logging.getLogger(name)
         lg.handlers[:] = [handler]
         lg.setLevel(logging.INFO)
@@ -108,13 +105,24 @@ def serve(args) -> int:
               f"Refusing to start: {settings.host} is reachable from other machines and no API token exists. "
               "Create one with `clausecheck tokens create NAME`, or bind to 127.0.0.1.", file=sys.stderr)
         return 2
+    try:  # CLAUSECHECK_RULES_DIRS: a broken pack stops the start, not the first review
+        from clause_library.packs import PackError, dirs_from_env, use_packs
+
+        use_packs(dirs_from_env())
+    except PackError as exc:
+        print("规则包有问题，未启动 / a rule pack has problems, not started:\n  " + "\n  ".join(exc.problems),
+              file=sys.stderr)
+        return 2
     import uvicorn
 
     from .api import create_app
 
     _logging()
     mode = "单用户模式（无令牌）" if not has_tokens else "需要令牌"
-    print(f"clausecheck 服务：http://{_host_for_url(settings.host)}:{settings.port}/  （{mode}）", file=sys.stderr)
+    # a log line like every other: the server's stderr is JSON from the first line on
+    logging.getLogger("clausecheck.server").info(
+        f"clausecheck 服务：http://{_host_for_url(settings.host)}:{settings.port}/  （{mode}，"
+        f"{settings.workers} 个审查进程，每个内存上限 {settings.max_memory_mb or '不限'} MB）")
     try:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False,
                     log_config=None, timeout_graceful_shutdown=10, server_header=False)

@@ -9,6 +9,50 @@ from pathlib import Path
 
 MB = 1024 * 1024
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+DEFAULT_MEMORY_MB = 1536  # per review process (RLIMIT_AS); service.limits has the same default
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on: its CPU affinity, further capped by a cgroup CPU quota
+    (`docker run --cpus 2` leaves the affinity at every host core)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, int(int(quota) / int(period) + 0.5)))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
+
+
+def _memory_bytes() -> int | None:
+    """Physical memory, or the cgroup's memory limit when lower."""
+    total = None
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        pass
+    try:
+        raw = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if raw != "max":
+            total = min(total or int(raw), int(raw))
+    except (OSError, ValueError):
+        pass
+    return total
+
+
+def default_workers(memory_mb: int | None = None) -> int:
+    """One review process per usable core (a review is single-threaded CPU work), but no more than
+    the memory can hold if every one of them reached its memory limit at once."""
+    n = usable_cpus()
+    memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
+    total = _memory_bytes()
+    if memory_mb > 0 and total:
+        n = min(n, max(1, int(total * 0.9) // (memory_mb * MB)))
+    return n
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -26,6 +70,14 @@ def _env_num(name: str, default, kind=int):
         return kind(raw)
     except ValueError:
         raise SystemExit(f"环境变量 {name} 的值无效：{raw!r} / invalid value for {name}") from None
+
+
+def env_workers() -> int | None:
+    """CLAUSECHECK_WORKERS when set (a positive number), else None."""
+    n = _env_num("CLAUSECHECK_WORKERS", None)
+    if n is not None and n < 1:
+        raise SystemExit(f"环境变量 CLAUSECHECK_WORKERS 必须为正整数：{n} / must be a positive number")
+    return n
 
 
 def is_loopback(host: str) -> bool:
@@ -52,10 +104,15 @@ class Settings:
     max_ocr_pages: int = 200
     max_characters: int = 1_000_000  # text longer than this is refused (413) before it is reviewed
     review_timeout_s: float = 120  # per document, once a worker has it
-    workers: int = field(default_factory=lambda: max(1, min(4, (os.cpu_count() or 2) - 1)))
+    max_memory_mb: int = DEFAULT_MEMORY_MB  # address-space limit of each review process; 0: none
+    max_cpu_s: float | None = None  # CPU time of one review; None: the same as review_timeout_s
+    workers: int = field(default_factory=default_workers)
     queue_size: int = 16  # requests waiting for a worker beyond those being worked on
     pool_kind: str = "process"  # process | thread (thread: tests and platforms without fork)
     allowed_hosts: tuple[str, ...] = ()  # extra Host header values accepted in open (no-token) mode
+    # origins (scheme://host[:port]) whose pages may POST here besides our own, e.g. behind a proxy
+    # that rewrites Host
+    trusted_origins: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -67,12 +124,25 @@ class Settings:
     def loopback(self) -> bool:
         return is_loopback(self.host)
 
+    @property
+    def limits(self):
+        from .limits import WorkLimits
+
+        return WorkLimits(memory_mb=self.max_memory_mb, cpu_seconds=self.max_cpu_s)
+
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def _csv_env(name: str) -> tuple[str, ...]:
+    return tuple(h.strip() for h in os.environ.get(name, "").split(",") if h.strip())
+
+
 def from_env(**overrides) -> Settings:
-    base = Settings()
+    base = Settings(workers=1)  # the real default depends on the memory limit below
+    memory_mb = _env_num("CLAUSECHECK_MAX_MEMORY_MB", base.max_memory_mb)
+    if memory_mb < 0:
+        raise SystemExit("环境变量 CLAUSECHECK_MAX_MEMORY_MB 不能为负数 / must not be negative")
     s = Settings(
         host=os.environ.get("CLAUSECHECK_HOST", base.host),
         port=_env_num("CLAUSECHECK_PORT", base.port),
@@ -87,9 +157,12 @@ def from_env(**overrides) -> Settings:
         max_ocr_pages=_env_num("CLAUSECHECK_MAX_OCR_PAGES", base.max_ocr_pages),
         max_characters=_env_num("CLAUSECHECK_MAX_CHARS", base.max_characters),
         review_timeout_s=_env_num("CLAUSECHECK_REVIEW_TIMEOUT", base.review_timeout_s, float),
-        workers=_env_num("CLAUSECHECK_WORKERS", base.workers),
+        max_memory_mb=memory_mb,
+        max_cpu_s=_env_num("CLAUSECHECK_MAX_CPU_SECONDS", 0.0, float) or None,
+        workers=env_workers() or default_workers(memory_mb),
         queue_size=_env_num("CLAUSECHECK_QUEUE", base.queue_size),
         pool_kind=os.environ.get("CLAUSECHECK_POOL", base.pool_kind),
-        allowed_hosts=tuple(h.strip() for h in os.environ.get("CLAUSECHECK_ALLOWED_HOSTS", "").split(",") if h.strip()),
+        allowed_hosts=_csv_env("CLAUSECHECK_ALLOWED_HOSTS"),
+        trusted_origins=_csv_env("CLAUSECHECK_TRUSTED_ORIGINS"),
     )
     return s.with_(**overrides)

@@ -36,3 +36,12 @@ def test_report_within_a_month_is_not_prompt():
     assert f["status"] == "weak"
     assert any("及时报告" in r for r in f["reasons"])
     assert "二十个工作日内" in f["evidence"][0]["text"]
+
+
+def test_absurd_numbers_are_not_deadlines():
+    """Hostile input: a 4,200-digit Chinese numeral before 小时 overflowed float(); it is no deadline."""
+    from nlp.deadlines import find_deadlines
+
+    text = "乙方应在" + "九" * 4200 + "小时内报告，并应在2小时内通知甲方。"
+    found = [d for d in find_deadlines(text) if d.kind == "within"]
+    assert [d.hours for d in found] == [2]

@@ -108,7 +108,7 @@ def test_tokens_cli_and_bearer(tmp_path, env):
     base = f"http://127.0.0.1:{port}"
     try:
         assert httpx.get(f"{base}/v1/profiles").status_code == 401
-        assert httpx.get(f"{base}/v1/profiles", headers={"Authorization": "Bearer nope"}).status_code == 403
+        assert httpx.get(f"{base}/v1/profiles", headers={"Authorization": "Bearer nope"}).status_code == 401
         assert httpx.get(f"{base}/v1/profiles", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     finally:
         stop(proc)

@@ -322,3 +322,14 @@ def test_annotated_word_draft_offered_for_a_kept_docx(server, page, tmp_path):
     page.wait_for_function("() => document.querySelector('#doc-name').textContent.endsWith('.txt')")
     assert page.is_hidden("#dl-annotated")
     assert not page.problems, page.problems
+
+
+def test_profiles_from_every_loaded_pack_are_offered_by_pack(server, page):
+    page.goto(server + "/")
+    page.wait_for_selector("#profile option[value='gov-cloud-extended']", state="attached")
+    groups = page.eval_on_selector_all(
+        "#profile optgroup", "gs => gs.map(g => [g.label, [...g.querySelectorAll('option')].map(o => o.value)])")
+    by_pack = {label.split("（")[-1].split()[0]: values for label, values in groups}
+    assert by_pack["clausecheck-core"] == ["party-gov-cloud", "archives-gov-cloud"]
+    assert by_pack["gov-cloud-extended"] == ["gov-cloud-extended", "archives-gov-cloud-extended"]
+    assert page.problems == []

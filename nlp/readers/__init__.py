@@ -6,8 +6,10 @@ so that reading a .txt never pays for loading the PDF or Word libraries.
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 
 from ..errors import EmptyDocument, UnsupportedType
+from ..limits import Budget, Limits
 from ..model import RawDocument
 from .sniff import explain, sniff
 
@@ -24,7 +26,13 @@ READERS = {
 
 
 def read_bytes(data: bytes, name: str = "", *, max_pages: int | None = None,
-               max_ocr_pages: int | None = None) -> RawDocument:
+               max_ocr_pages: int | None = None, limits: Limits | None = None) -> RawDocument:
+    """Read a file's bytes with the reader its content calls for. `limits` bound the work (see
+    nlp.limits); `max_pages`/`max_ocr_pages` override its page limits."""
+    limits = limits or Limits()
+    overrides = {k: v for k, v in (("max_pages", max_pages), ("max_ocr_pages", max_ocr_pages)) if v is not None}
+    if overrides:
+        limits = replace(limits, **overrides)
     if not data or not data.strip():
         raise EmptyDocument("文件为空。", "The file is empty.")
     kind = sniff(data)
@@ -34,14 +42,15 @@ def read_bytes(data: bytes, name: str = "", *, max_pages: int | None = None,
         raise UnsupportedType(zh, en)
     reader = importlib.import_module(module, __name__)
     if kind in ("txt", "md"):
-        raw = reader.read(data, kind)
+        raw = reader.read(data, kind, limits=limits)
     elif kind == "pdf":
-        limits = {k: v for k, v in (("max_pages", max_pages), ("max_ocr_pages", max_ocr_pages)) if v is not None}
-        raw = reader.read(data, **limits)
-    elif kind == "ofd" and max_pages is not None:
-        raw = reader.read(data, max_pages=max_pages)
+        raw = reader.read(data, max_pages=limits.max_pages, max_ocr_pages=limits.max_ocr_pages, limits=limits)
+    elif kind == "ofd":
+        raw = reader.read(data, max_pages=limits.max_pages, limits=limits)
     else:
-        raw = reader.read(data)
+        raw = reader.read(data, limits=limits)
     if kind in ("doc", "wps"):
         raw.format = kind
+    # Every reader stops early on its own; this catches what it produced in the last step.
+    Budget(limits).block(len(raw.blocks))
     return raw

@@ -1,4 +1,7 @@
-"""Word .docx (also .docm/.dotx) through python-docx's package layer.
+"""Word .docx (also .docm/.dotx), read part by part: only the main document, its styles, numbering and
+altChunk parts are ever inflated, each through the bounded zip reader (zipsafe) and parsed without
+DTDs or entities under a shared element budget (xmlsafe). python-docx, which loads every part of the
+package into memory, is not used for reading.
 
 The body is walked in document order (paragraphs and table rows), as a reader of the printed page
 would see it:
@@ -13,12 +16,16 @@ would see it:
 """
 from __future__ import annotations
 
-import io
+import posixpath
 import re
 
-from ..errors import CorruptDocument, DocumentError, UnsupportedType
+from ..errors import CorruptDocument, DocumentError, TooComplex, UnsupportedType
+from ..limits import Budget, Limits
 from ..model import Block, RawDocument
+from . import xmlsafe
 from .sniff import open_zip, sniff
+from .xmlsafe import XmlBudget
+from .zipsafe import SafeZip
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -42,19 +49,28 @@ _SKIP_INLINE = {PPR, RPR, DEL, MOVEFROM, _w("instrText"), _w("delText"), _w("del
 _SYMBOLS = {"F0A8": "☐", "F06F": "□", "F0FE": "☑", "F078": "☒", "F0FD": "☒", "F0FC": "✓", "F0B7": "•"}
 
 
-def read(data: bytes) -> RawDocument:
-    root, numbering_root, styles_root, chunks = _open(data)
-    styles = _Styles(styles_root)
-    walker = _Walker(_Numbering(numbering_root, styles), styles, _page_mode(root), chunks)
-    body = root.find(_w("body"))
-    if body is None:
-        if "purl.oclc.org/ooxml" in root.tag:
-            raise UnsupportedType("这是“Strict Open XML”格式的Word文档，请在Word中另存为普通 .docx 后上传。",
-                                  "This is a Strict Open XML Word document; save it as a regular .docx "
-                                  "and upload that.")
-        raise CorruptDocument("Word文档缺少正文部分，文件可能已损坏。", "The Word document has no body; it may be damaged.")
-    walker.container(body)
-    walker.flush()
+def read(data: bytes, *, limits: Limits | None = None) -> RawDocument:
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        kind = sniff(data)  # a password-protected .docx is an OLE file: this raises EncryptedDocument
+        raise CorruptDocument(f"文件不是 .docx（而是 {kind}）。", f"The file is not a .docx (it is {kind}).")
+    budget = Budget(limits)
+    with open_zip(data) as zf:
+        pkg = _Package(zf)
+        root, numbering_root, styles_root = pkg.main_parts()
+        styles = _Styles(styles_root)
+        walker = _Walker(_Numbering(numbering_root, styles), styles, _page_mode(root), pkg.chunk, budget)
+        body = root.find(_w("body"))
+        if body is None:
+            if "purl.oclc.org/ooxml" in root.tag:
+                raise UnsupportedType("这是“Strict Open XML”格式的Word文档，请在Word中另存为普通 .docx 后上传。",
+                                      "This is a Strict Open XML Word document; save it as a regular .docx "
+                                      "and upload that.")
+            raise CorruptDocument("Word文档缺少正文部分，文件可能已损坏。", "The Word document has no body; it may be damaged.")
+        try:
+            walker.container(body)
+            walker.flush()
+        except RecursionError:  # xmlsafe caps depth at 256; this only guards the walk's own frames
+            raise TooComplex("Word文档的嵌套层次过深。", "The Word document is nested too deeply.") from None
     warnings = []
     if walker.tracked:
         warnings.append("文档含有未处理的修订痕迹，已按“接受全部修订”后的文本审查。")
@@ -64,35 +80,93 @@ def read(data: bytes) -> RawDocument:
     return RawDocument(format="docx", blocks=walker.blocks, pages=walker.page, warnings=warnings)
 
 
-def _open(data: bytes):
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        kind = sniff(data)  # a password-protected .docx is an OLE file: this raises EncryptedDocument
-        raise CorruptDocument(f"文件不是 .docx（而是 {kind}）。", f"The file is not a .docx (it is {kind}).")
-    open_zip(data).close()  # size limits before python-docx inflates every part into memory
-    try:
-        from docx.opc.constants import RELATIONSHIP_TYPE as RT
-        from docx.opc.package import OpcPackage
-        from docx.oxml.parser import parse_xml
+# --- the package: just the parts the body needs, each read through the bounded zip reader -----------
 
-        pkg = OpcPackage.open(io.BytesIO(data))
-        main = pkg.main_document_part
+_PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_MAIN_TYPES = ("wordprocessingml.document.main+xml", "wordprocessingml.template.main+xml",
+               "ms-word.document.macroEnabled.main+xml", "ms-word.template.macroEnabledTemplate.main+xml")
+SMALL_PART = 4 * 1024 * 1024  # [Content_Types].xml and .rels parts: a few KB in real files
 
-        def xml(part):
-            # .docm/.dotx main parts have content types python-docx does not map to an XmlPart
-            return part.element if hasattr(part, "element") else parse_xml(part.blob)
 
-        related = {rel.reltype: rel.target_part for rel in main.rels.values() if not rel.is_external}
-        chunks = {rid: (rel.target_part.content_type, rel.target_part.blob) for rid, rel in main.rels.items()
-                  if rel.reltype == RT.A_F_CHUNK and not rel.is_external}
-        return (xml(main),
-                xml(related[RT.NUMBERING]) if RT.NUMBERING in related else None,
-                xml(related[RT.STYLES]) if RT.STYLES in related else None,
-                chunks)
-    except DocumentError:
-        raise
-    except Exception as e:  # python-docx raises KeyError, ValueError, lxml and zip errors alike
-        raise CorruptDocument("Word文档已损坏或不完整，无法读取，请重新导出或重新下载。",
-                              f"The Word document is damaged or incomplete ({type(e).__name__}: {e}).") from None
+class _Package:
+    """Office Open XML packaging (ECMA-376 part 2), as far as reading the body needs: the main part
+    found through the package relationships, its styles, numbering and altChunk parts through its own.
+    Nothing else (images, embedded objects, headers) is ever inflated. Part names are
+    case-insensitive, as the standard says."""
+
+    def __init__(self, zf: SafeZip):
+        self.zf = zf
+        self.names = {n.lstrip("/").lower(): n for n in zf.namelist()}
+        self.xml_budget = XmlBudget()
+        self.defaults: dict[str, str] = {}
+        self.overrides: dict[str, str] = {}
+        self.rels: dict[str, tuple[str, str]] = {}  # main part's relationship id -> (type, part name)
+        types = self._xml("[Content_Types].xml", SMALL_PART)
+        if types is not None:
+            for el in types.iter(f"{{{_CT}}}Default"):
+                self.defaults[(el.get("Extension") or "").lower()] = el.get("ContentType") or ""
+            for el in types.iter(f"{{{_CT}}}Override"):
+                self.overrides[(el.get("PartName") or "").lstrip("/").lower()] = el.get("ContentType") or ""
+
+    def _xml(self, name: str, limit: int | None = None):
+        actual = self.names.get(name.lstrip("/").lower())
+        if actual is None:
+            return None
+        return xmlsafe.parse(self.zf.read(actual, limit), actual, self.xml_budget, remove_blank_text=True)
+
+    def _relationships(self, part: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part name) of a part's internal relationships."""
+        folder, base = posixpath.split(part)
+        root = self._xml(posixpath.join(folder, "_rels", base + ".rels"), SMALL_PART)
+        out = []
+        for rel in (root.iter(f"{{{_PKG_RELS}}}Relationship") if root is not None else ()):
+            target = rel.get("Target")
+            if not target or rel.get("TargetMode") == "External":
+                continue
+            target = target.replace("\\", "/")
+            name = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+            out.append((rel.get("Id") or "", rel.get("Type") or "", name))
+        return out
+
+    def _main_name(self) -> str:
+        for _rid, rtype, name in self._relationships(""):
+            if rtype.endswith("/officeDocument"):  # transitional and Strict namespaces alike
+                return name
+        for name, ctype in self.overrides.items():  # no package relationships: the content types say it
+            if ctype.endswith(_MAIN_TYPES):
+                return name
+        raise CorruptDocument("Word文档缺少正文部分，文件可能已损坏。", "The Word document has no main part; it may be damaged.")
+
+    def main_parts(self):
+        """(document, numbering or None, styles or None) roots."""
+        main = self._main_name()
+        root = self._xml(main)
+        if root is None:
+            raise CorruptDocument("Word文档缺少正文部分，文件可能已损坏。",
+                                  "The Word document has no body part; it may be damaged.")
+        related: dict[str, str] = {}
+        for rid, rtype, name in self._relationships(main):
+            kind = rtype.rsplit("/", 1)[-1]
+            related.setdefault(kind, name)
+            self.rels[rid] = (kind, name)
+        return root, self._xml(related["numbering"]) if "numbering" in related else None, \
+            self._xml(related["styles"]) if "styles" in related else None
+
+    def content_type(self, name: str) -> str:
+        key = name.lstrip("/").lower()
+        return self.overrides.get(key) or self.defaults.get(posixpath.splitext(key)[1].lstrip("."), "")
+
+    def chunk(self, rid: str | None) -> tuple[str, bytes]:
+        """(content type, bytes) of an altChunk part, read only when the body reaches it."""
+        kind, name = self.rels.get(rid or "", ("", ""))
+        actual = self.names.get(name.lower()) if kind == "aFChunk" else None
+        if actual is None:
+            return "", b""
+        content_type, blob = self.content_type(name), self.zf.read(actual)
+        if "html" in content_type:  # parsed by lxml.html: counted against the same element budget
+            self.xml_budget.take(blob, actual)
+        return content_type, blob
 
 
 def _on(el) -> bool:
@@ -177,8 +251,10 @@ class _Level:
             fmt = lvl.find(f"{ALTERNATE}/{FALLBACK}/{_w('numFmt')}")
         self.fmt = fmt.get(VAL) if fmt is not None else "decimal"
         text = lvl.find(_w("lvlText"))
-        self.text = text.get(VAL) if text is not None else None
-        self.start = _int(_val(lvl, "start"), 0)  # ECMA-376 default; Word writes it explicitly
+        # Word's own level texts ("第%1条", "%1.%2.%3.") are a few characters; a long one would be
+        # repeated on every numbered paragraph.
+        self.text = text.get(VAL)[:MAX_LEVEL_TEXT] if text is not None and text.get(VAL) else None
+        self.start = _number(_val(lvl, "start"), 0)  # ECMA-376 default; Word writes it explicitly
         restart = _val(lvl, "lvlRestart")
         self.restart = _int(restart, -1) if restart is not None else None
         self.legal = _on(lvl.find(_w("isLgl")))
@@ -186,10 +262,25 @@ class _Level:
 
 
 def _int(s: str | None, default: int) -> int:
+    if s is None or len(s) > 12:  # int() of a forged 4,000-digit value costs quadratic time
+        return default
     try:
-        return int(s) if s is not None else default
+        return int(s)
     except ValueError:
         return default
+
+
+# Word accepts start values 0-32767; anything beyond is clamped, so a forged start of 10**4000 cannot
+# build a label thousands of characters long (or a letter label of 200 MB).
+MAX_START = 32767
+MAX_LEVEL_TEXT = 64
+LEVELS = range(10)  # w:ilvl 0-8 in Word; 9 kept for files that use it
+
+
+def _number(s: str | None, default: int) -> int:
+    if s is not None and len(s) > 12:  # a forged thousand-digit value: clamped without converting it
+        return 0 if s.lstrip().startswith("-") else MAX_START
+    return min(max(_int(s, default), 0), MAX_START)
 
 
 class _Numbering:
@@ -207,7 +298,10 @@ class _Numbering:
             return
         for ab in root.iter(_w("abstractNum")):
             aid = ab.get(_w("abstractNumId"))
-            self.abstract[aid] = {_int(lv.get(_w("ilvl")), 0): _Level(lv) for lv in ab.findall(_w("lvl"))}
+            # only the ten levels a list can have: a forged list with a million levels would be
+            # copied for every numbered paragraph
+            self.abstract[aid] = {ilvl: _Level(lv) for lv in ab.findall(_w("lvl"))
+                                  if (ilvl := _int(lv.get(_w("ilvl")), 0)) in LEVELS}
             link = _val(ab, "numStyleLink")
             if link:
                 self.style_link[aid] = link
@@ -215,9 +309,11 @@ class _Numbering:
             starts, levels = {}, {}
             for ov in num.findall(_w("lvlOverride")):
                 ilvl = _int(ov.get(_w("ilvl")), 0)
+                if ilvl not in LEVELS:
+                    continue
                 so = _val(ov, "startOverride")
                 if so is not None:
-                    starts[ilvl] = _int(so, 1)
+                    starts[ilvl] = _number(so, 1)
                 lv = ov.find(_w("lvl"))
                 if lv is not None:
                     levels[ilvl] = _Level(lv)
@@ -250,7 +346,7 @@ class _Numbering:
             return None
         _, starts, overrides = self.nums[num_id]
         levels = {**self.abstract[aid], **overrides}
-        if ilvl not in levels:
+        if ilvl not in levels or ilvl not in LEVELS:
             return None
         cnt = self.counters.setdefault(aid, [None] * 10)
         if num_id not in self.used:
@@ -293,6 +389,8 @@ _CN_LEGAL_TRAD = "零壹貳參肆伍陸柒捌玖"
 def _cn_count(n: int, digits: str = _CN_DIGITS, units: str = "十百千", drop_leading_one: bool = True) -> str:
     if n == 0:
         return "〇"
+    if n >= 10 ** 8:  # beyond 万 (亿 and up): never a list number; say it in digits rather than recurse
+        return str(n)
     if n >= 10000:
         high, low = divmod(n, 10000)
         tail = "" if low == 0 else ("零" if low < 1000 else "") + _cn_count(low, digits, units, False)
@@ -313,7 +411,9 @@ def _cn_count(n: int, digits: str = _CN_DIGITS, units: str = "十百千", drop_l
 
 
 def _letters(n: int) -> str:
-    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+    # a, …, z, aa, …, zz, aaa: beyond 20 repeats (item 520) the label would grow by a letter every
+    # 26 paragraphs, quadratic over a long list; such a list is numbered in digits instead
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if 0 < n <= 26 * 20 else str(n)
 
 
 def _roman(n: int) -> str:
@@ -372,22 +472,68 @@ def format_number(n: int, fmt: str) -> str:
 
 # --- the body walk ---------------------------------------------------------------------------------
 
+class _Segments:
+    """The lines of a paragraph (split at w:br) as they grow. Text arrives a run at a time, and
+    paragraphs whose mark was deleted run on into the next: kept as lists of parts and joined once,
+    because `s += run` on a list element copies the whole line every time (quadratic over a
+    paragraph of a million one-character runs)."""
+
+    __slots__ = ("done", "parts", "has_text")
+
+    def __init__(self):
+        self.done: list[str] = []  # finished lines
+        self.parts: list[str] = []  # the current line
+        self.has_text = False  # the current line has a non-space character
+
+    def add(self, s: str) -> None:
+        if s:
+            self.parts.append(s)
+            self.has_text = self.has_text or not s.isspace()
+
+    def line_break(self) -> None:
+        # a break before any text must not leave the label on an empty line
+        if self.has_text:
+            self.done.append("".join(self.parts))
+            self.parts, self.has_text = [], False
+
+    def extend(self, other: "_Segments") -> None:
+        """Run `other` on from the end of this one: its first line continues the current line."""
+        if not other.done:
+            self.parts += other.parts
+            self.has_text = self.has_text or other.has_text
+            return
+        self.parts.append(other.done[0])
+        self.done.append("".join(self.parts))
+        self.done += other.done[1:]
+        self.parts, self.has_text = list(other.parts), other.has_text
+
+    def lines(self) -> list[str]:
+        return self.done + ["".join(self.parts)]
+
+
 class _Walker:
     def __init__(self, numbering: _Numbering, styles: _Styles, page_mode: str | None,
-                 chunks: dict[str, tuple[str, bytes]] | None = None):
+                 chunk=None, budget: Budget | None = None):
         self.numbering = numbering
         self.styles = styles
         self.mode = page_mode
         self.page = 1 if page_mode else None
         self.blocks: list[Block] = []
         # lines of paragraphs whose mark was deleted: they run on into the next paragraph
-        self.carry: list[str] = []
+        self.carry: _Segments | None = None
         self.carry_page: int | None = None
         self.text_page: int | None = None  # page of the current paragraph's first character
         self.tracked = False
-        self.chunks = chunks or {}
+        self.chunk = chunk or (lambda rid: ("", b""))  # altChunk id -> (content type, bytes)
         self.unread_chunks = 0
         self.started = False
+        self.budget = budget or Budget()
+        self.cell_depth = 0  # blocks inside table cells are joined into their row: counted as the row
+
+    def emit(self, block: Block) -> None:
+        if not self.cell_depth:
+            self.budget.block()
+        self.blocks.append(block)
 
     def container(self, el) -> None:
         for child in el:
@@ -416,10 +562,11 @@ class _Walker:
                 self.alt_chunk(child.get(f"{{{R_NS}}}id"))
 
     def flush(self) -> None:
-        for text in self.carry:
-            if text.strip():
-                self.blocks.append(Block(text=text, page=self.carry_page))
-        self.carry = []
+        if self.carry is not None:
+            for text in self.carry.lines():
+                if text.strip():
+                    self.emit(Block(text=text, page=self.carry_page))
+        self.carry = None
 
     def paragraph(self, p) -> None:
         ppr = p.find(PPR)
@@ -430,28 +577,31 @@ class _Walker:
         if ppr is not None and self.mode == "explicit" and self.started and _on(ppr.find(_w("pageBreakBefore"))):
             self.page += 1
         self.text_page = None
-        segments, boxes = [""], []
+        segments, boxes = _Segments(), []
         self.inline(p, segments, boxes)
         page = self.text_page if self.text_page is not None else self.page
         mark = ppr.find(RPR) if ppr is not None else None
         if mark is not None and (mark.find(DEL) is not None or mark.find(MOVEFROM) is not None):
             self.tracked = True
-            if not self.carry:
+            if self.carry is None:
                 self.carry, self.carry_page = segments, page
             else:
-                self.carry = self.carry[:-1] + [self.carry[-1] + segments[0]] + segments[1:]
+                self.carry.extend(segments)
             self._after_paragraph(ppr, boxes)
             return
-        if self.carry:
-            segments = self.carry[:-1] + [self.carry[-1] + segments[0]] + segments[1:]
+        if self.carry is not None:
+            self.carry.extend(segments)
+            segments = self.carry
             page = self.carry_page if self.carry_page is not None else page
-            self.carry = []
+            self.carry = None
         label = self._label(ppr, style)
-        for i, text in enumerate(segments):
+        if label:
+            self.budget.chars(len(label))
+        for i, text in enumerate(segments.lines()):
             if i == 0 and label:
-                self.blocks.append(Block(text=text, page=page, kind=kind, label=label))
+                self.emit(Block(text=text, page=page, kind=kind, label=label))
             elif text.strip():
-                self.blocks.append(Block(text=text, page=page, kind=kind))
+                self.emit(Block(text=text, page=page, kind=kind))
         self._after_paragraph(ppr, boxes)
 
     def _after_paragraph(self, ppr, boxes) -> None:
@@ -474,7 +624,7 @@ class _Walker:
         level = _int(ilvl, 0) if ilvl is not None else self.numbering.level_for_style(num_id, style)
         return self.numbering.label(num_id, level)
 
-    def inline(self, el, segments: list[str], boxes: list) -> None:
+    def inline(self, el, segments: _Segments, boxes: list) -> None:
         for child in el:
             tag = child.tag
             if tag == R:
@@ -493,13 +643,14 @@ class _Walker:
                     self.tracked = True
                 self.inline(child, segments, boxes)
 
-    def text(self, s: str | None, segments: list[str]) -> None:
+    def text(self, s: str | None, segments: _Segments) -> None:
         if s:
             if self.text_page is None:
                 self.text_page = self.page
-            segments[-1] += s
+            self.budget.chars(len(s))
+            segments.add(s)
 
-    def run(self, r, segments: list[str], boxes: list) -> None:
+    def run(self, r, segments: _Segments, boxes: list) -> None:
         rpr = r.find(RPR)
         if rpr is not None and (_on(rpr.find(_w("vanish"))) or _on(rpr.find(_w("specVanish")))):
             return
@@ -508,12 +659,11 @@ class _Walker:
             if tag == T:
                 self.text(child.text, segments)
             elif tag in (_w("tab"), _w("ptab")):
-                segments[-1] += " "
+                segments.add(" ")
             elif tag in (_w("br"), _w("cr")):
                 if child.get(_w("type")) == "page" and self.mode == "explicit":
                     self.page += 1
-                if segments[-1].strip():  # a break before any text must not leave the label on an empty line
-                    segments.append("")
+                segments.line_break()
             elif tag == _w("lastRenderedPageBreak"):
                 if self.mode == "rendered":
                     self.page += 1
@@ -526,7 +676,7 @@ class _Walker:
 
     def alt_chunk(self, rid: str | None) -> None:
         """HTML or plain text that some OA systems splice in as a separate part; Word renders it inline."""
-        content_type, blob = self.chunks.get(rid or "", ("", b""))
+        content_type, blob = self.chunk(rid)
         if "html" in content_type:
             blocks = _html_blocks(blob)
         elif content_type.startswith("text/plain"):
@@ -538,7 +688,8 @@ class _Walker:
             return
         for block in blocks:
             block.page = self.page
-        self.blocks.extend(blocks)
+            self.budget.chars(len(block.text))
+            self.emit(block)
 
     def table(self, tbl) -> None:
         for tr in _rows(tbl):
@@ -550,8 +701,8 @@ class _Walker:
             cells = [self.cell(tc) for tc in _cells(tr)]
             if any(text.strip() for text, _ in cells):
                 pages = [pg for _, pg in cells if pg is not None]
-                self.blocks.append(Block(text="｜".join(text for text, _ in cells),
-                                         page=min(pages) if pages else start, kind="table_row"))
+                self.emit(Block(text="｜".join(text for text, _ in cells),
+                                page=min(pages) if pages else start, kind="table_row"))
             self.started = True
 
     def cell(self, tc) -> tuple[str, int | None]:
@@ -560,8 +711,12 @@ class _Walker:
         if merge is not None and merge.get(VAL) != "restart":
             return "", None  # continuation of a vertically merged cell: its text is in the cell above
         outer, self.blocks = self.blocks, []
-        self.container(tc)
-        self.flush()
+        self.cell_depth += 1
+        try:
+            self.container(tc)
+            self.flush()
+        finally:
+            self.cell_depth -= 1
         inner, self.blocks = self.blocks, outer
         text = " ".join(" ".join(filter(None, (b.label, b.text.strip()))) for b in inner).strip()
         return text, (inner[0].page if inner else None)

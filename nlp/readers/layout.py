@@ -205,8 +205,14 @@ def _clusters(items: list[tuple[int, Line]]) -> list[list[tuple[int, Line]]]:
     return list(groups.values())
 
 
+# Headers and footers are short; comparing long lines is quadratic in their length (difflib).
+MAX_RUNNING_LEN = 200
+
+
 def _similar(a: str, b: str) -> bool:
     if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 0.25 * max(len(a), len(b)):
+        return False
+    if max(len(a), len(b)) > MAX_RUNNING_LEN:
         return False
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return sm.real_quick_ratio() >= 0.8 and sm.quick_ratio() >= 0.8 and sm.ratio() >= 0.8
@@ -282,11 +288,13 @@ def _continues(prev: Line, nxt: Line, g: _Geometry | None) -> bool:
     return _is_full(prev, g, nxt) if geo else True
 
 
-def _join(a: str, b: str) -> str:
-    # Latin words wrapped over a line break need their space back; Chinese never had one.
-    if re.search(r"[A-Za-z0-9,.;:)]$", a) and re.match(r"[A-Za-z0-9(]", b):
-        return f"{a} {b}"
-    return a + b
+def _joint(a: str, b: str) -> str:
+    """What goes between a line ending in `a` and the next starting with `b`: Latin words wrapped
+    over a line break need their space back; Chinese never had one. Looks at one character each
+    side (a search anchored at the end of a growing paragraph would rescan it for every line)."""
+    if a and re.match(r"[A-Za-z0-9,.;:)]", a[-1]) and re.match(r"[A-Za-z0-9(]", b):
+        return " "
+    return ""
 
 
 def join_lines(lines: list[Line], kind: str = "paragraph") -> list[Block]:
@@ -307,14 +315,20 @@ def join_lines(lines: list[Line], kind: str = "paragraph") -> list[Block]:
                 rows.add(id(ln))
     g = _geometry([ln for ln in lines if id(ln) not in rows])
     blocks: list[Block] = []
+    parts: list[list[str]] = []  # each block's text as pieces, joined once (a paragraph may span pages)
     prev: Line | None = None
     for ln in lines:
         row = id(ln) in rows
         if prev is not None and not row and id(prev) not in rows and _continues(prev, ln, g):
-            blocks[-1].text = _join(blocks[-1].text, clean_spaces(raw[id(ln)], starts_block=False))
+            more = clean_spaces(raw[id(ln)], starts_block=False)
+            if more:  # pieces stay non-empty, so the last one ends with the block's last character
+                parts[-1] += [_joint(parts[-1][-1] if parts[-1] else "", more), more]
         else:
             blocks.append(Block(text=ln.text, page=ln.page, kind="table_row" if row else kind))
+            parts.append([ln.text] if ln.text else [])
         prev = ln
+    for block, pieces in zip(blocks, parts):
+        block.text = "".join(pieces)
     return blocks
 
 

@@ -4,6 +4,11 @@ pdfium is not thread-safe, so pages are rendered one at a time in the calling th
 as PGM bytes on stdin, to `tesseract` subprocesses run from a thread pool; at most two pages per
 worker are rendered ahead, which bounds memory however long the scan is. Each Tesseract gets
 OMP_THREAD_LIMIT=1: its own OpenMP threads only fight the page-level parallelism.
+
+Tesseract stays in the reviewing process's process group, which the review worker leads
+(service.child): when the worker is killed at its deadline, killpg ends its Tesseracts with it. A page
+over its own time limit kills just that Tesseract. Its stderr is captured and logged as one line,
+so it can never interleave with the server's JSON log.
 """
 from __future__ import annotations
 
@@ -130,16 +135,28 @@ def _tesseract(image: bytes, dpi: int, timeout: float) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
         # psm 6 (one uniform block): contracts are single-column, and the automatic page segmentation
-        # drops short heading lines such as '第一条 定义' as noise.
+        # drops short heading lines such as '第一条 定义' as noise. subprocess.run kills Tesseract
+        # when the page's time is up; stdout and stderr are pipes, never the worker's own stderr.
         out = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANG, "--dpi", str(dpi), "--psm", "6", "tsv"],
-                             input=image, capture_output=True, timeout=timeout, env=env)
+                             input=image, capture_output=True, timeout=timeout, env=env, close_fds=True)
     except subprocess.TimeoutExpired:
         log.warning("OCR of a page timed out after %ss", timeout)
         return ""
+    except OSError as e:  # cannot start (e.g. out of processes or memory): the page reads as empty
+        log.warning("tesseract could not start: %s", type(e).__name__)
+        return ""
     if out.returncode != 0:
-        log.warning("tesseract failed: %s", out.stderr.decode("utf-8", "replace")[-500:])
+        log.warning("tesseract failed (exit %s): %s", out.returncode, _one_line(out.stderr))
         return ""
     return out.stdout.decode("utf-8", "replace")
+
+
+def _one_line(stderr: bytes, limit: int = 300) -> str:
+    """Tesseract's complaint as one short log line: the last lines joined, control characters gone."""
+    text = stderr.decode("utf-8", "replace")[-2000:]
+    text = " | ".join(ln.strip() for ln in text.splitlines() if ln.strip())
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return text[-limit:]
 
 
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！", "|": "｜"}

@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
-import zlib
 
-from ..errors import CorruptDocument, EncryptedDocument, NeedsOCR, TooLarge
+from ..errors import CorruptDocument, EncryptedDocument, NeedsOCR, TooComplex, TooLarge
+from ..limits import Budget, Limits
 from ..model import RawDocument
+from . import xmlsafe
 from .layout import CELL, CELL_GAP, CJK, SOFT, Line, join_lines, remove_running
 from .sniff import open_zip
+from .zipsafe import SafeZip
 
 MAX_PAGES = 2000
 MAX_PART = 32 * 1024 * 1024  # one XML part; a page's content is a few hundred KB at most
+MAX_DOCUMENTS = 16  # DocBody entries: real files have one; each is parsed again for its pages
 _NUM = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|-?\.\d+|g")
 _IS_CJK = re.compile(f"[{CJK}]")
 
 
-def read(data: bytes, *, max_pages: int = MAX_PAGES) -> RawDocument:
-    zf = open_zip(data)  # checks declared sizes and ratios before anything is inflated
+def read(data: bytes, *, max_pages: int = MAX_PAGES, limits: Limits | None = None) -> RawDocument:
+    budget = Budget(limits)
+    # Declared sizes and ratios are checked before anything is inflated; every part read after that
+    # counts against one budget (MAX_TOTAL), so pages referenced many times cost what they read.
+    zf = open_zip(data)
     with zf:
         names = {n.lstrip("/").lower(): n for n in zf.namelist()}
         if any(n.endswith("encryptions.xml") for n in names):
@@ -36,6 +41,9 @@ def read(data: bytes, *, max_pages: int = MAX_PAGES) -> RawDocument:
         doc_roots = [el.text.strip() for el in _find(root, "DocRoot") if el.text and el.text.strip()]
         if not doc_roots:
             raise CorruptDocument("OFD文件缺少文档入口（DocRoot）。", "The OFD file has no DocRoot.")
+        if len(doc_roots) > MAX_DOCUMENTS:
+            raise TooComplex(f"OFD文件包含{len(doc_roots)}个文档入口（上限{MAX_DOCUMENTS}个）。",
+                             f"The OFD file has {len(doc_roots)} documents (limit {MAX_DOCUMENTS}).")
         pages: list[list[Line]] = []
         has_images = False
         for doc_path in doc_roots:
@@ -47,7 +55,11 @@ def read(data: bytes, *, max_pages: int = MAX_PAGES) -> RawDocument:
                 raise TooLarge(f"OFD超过{max_pages}页上限。", f"The OFD has more than {max_pages} pages.")
             for ref in refs:
                 content = part.xml(_resolve(posixpath.dirname(doc_path), ref))
-                pages.append(_page_lines(content, len(pages) + 1, _box(content) or default_box))
+                try:
+                    pages.append(_page_lines(content, len(pages) + 1, _box(content) or default_box, budget))
+                except (ValueError, OverflowError, ZeroDivisionError) as e:  # inf/NaN coordinates, 'g 1e999 …'
+                    raise CorruptDocument(f"OFD文件第{len(pages) + 1}页的坐标数据无效，文件已损坏。",
+                                          f"Page {len(pages) + 1} of the OFD has invalid coordinates ({e}).") from None
                 has_images = has_images or next(_find(content, "ImageObject"), None) is not None
     if not any(pages):
         if has_images:
@@ -59,25 +71,18 @@ def read(data: bytes, *, max_pages: int = MAX_PAGES) -> RawDocument:
 
 
 class _Parts:
-    def __init__(self, zf: zipfile.ZipFile, names: dict[str, str]):
+    def __init__(self, zf: SafeZip, names: dict[str, str]):
         self.zf, self.names = zf, names
 
     def xml(self, path: str):
-        from lxml import etree
-
         name = self.names.get(path.lstrip("/").lower())
         if name is None:
             raise CorruptDocument(f"OFD文件缺少部件 {path}。", f"The OFD file lacks the part {path}.")
-        info = self.zf.getinfo(name)
-        if info.file_size > MAX_PART:
+        if self.zf.getinfo(name).file_size > MAX_PART:
             raise TooLarge(f"OFD部件 {path} 过大。", f"The OFD part {path} is too large.")
-        try:
-            raw = self.zf.read(info)
-            parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-            return etree.fromstring(raw, parser)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, etree.XMLSyntaxError, ValueError) as e:
-            raise CorruptDocument(f"OFD文件已损坏（{path} 无法读取）。",
-                                  f"The OFD file is damaged ({path} is unreadable: {e}).") from None
+        # One part is parsed at a time (the previous page's tree is dropped), so each gets its own
+        # element budget.
+        return xmlsafe.parse(self.zf.read(name, MAX_PART), path)
 
 
 def _find(root, local: str):
@@ -105,7 +110,7 @@ def _box(root) -> tuple[float, float] | None:
 
 
 def _deltas(text: str | None, count: int) -> list[float]:
-    """DeltaX: numbers, where 'g N d' stands for N repetitions of d."""
+    """DeltaX: numbers, where 'g N d' stands for N repetitions of d (never more than `count` in all)."""
     toks = _NUM.findall(text or "")
     out: list[float] = []
     i = 0
@@ -121,8 +126,9 @@ def _deltas(text: str | None, count: int) -> list[float]:
     return out
 
 
-def _chars(content) -> list[tuple[float, float, float, float, str]]:
-    """(x, baseline y, advance, size, char) for every character of the page, in page millimetres."""
+def _chars(content, budget: Budget) -> list[tuple[float, float, float, float, str]]:
+    """(x, baseline y, advance, size, char) for every character of the page, in page millimetres.
+    Each character costs a tuple of ~150 bytes, so the character limit is applied as they come."""
     out = []
     for obj in _find(content, "TextObject"):
         bx, by = (_floats(obj.get("Boundary")) + [0.0, 0.0])[:2]
@@ -133,6 +139,7 @@ def _chars(content) -> list[tuple[float, float, float, float, str]]:
         x = y = 0.0
         for code in _find(obj, "TextCode"):
             text = code.text or ""
+            budget.chars(len(text))
             x = float(code.get("X")) if code.get("X") is not None else x
             y = float(code.get("Y")) if code.get("Y") is not None else y
             deltas = _deltas(code.get("DeltaX"), len(text))
@@ -144,8 +151,8 @@ def _chars(content) -> list[tuple[float, float, float, float, str]]:
     return out
 
 
-def _page_lines(content, number: int, box: tuple[float, float] | None) -> list[Line]:
-    chars = [c for c in _chars(content)]
+def _page_lines(content, number: int, box: tuple[float, float] | None, budget: Budget) -> list[Line]:
+    chars = _chars(content, budget)
     if not chars:
         return []
     width, height = box or (max(c[0] + c[2] for c in chars), max(c[1] for c in chars))

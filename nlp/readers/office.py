@@ -14,7 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import CorruptDocument, MissingTool
+from ..errors import CorruptDocument, MissingTool, TooComplex
+from ..limits import Limits
 from ..model import RawDocument
 from . import docx
 from .sniff import sniff
@@ -39,9 +40,13 @@ def find_soffice() -> str | None:
     return None
 
 
-def read(data: bytes, kind: str | None = None) -> RawDocument:
+# The converted .docx is read like an upload, so it must not be larger than one could be.
+MAX_CONVERTED = 200 * 1024 * 1024
+
+
+def read(data: bytes, kind: str | None = None, *, limits: Limits | None = None) -> RawDocument:
     kind = kind or sniff(data)
-    raw = docx.read(convert_to_docx(data, _SUFFIX.get(kind, ".doc")))
+    raw = docx.read(convert_to_docx(data, _SUFFIX.get(kind, ".doc")), limits=limits)
     raw.format = kind
     return raw
 
@@ -68,6 +73,8 @@ def convert_to_docx(data: bytes, suffix: str = ".doc", timeout: float = TIMEOUT)
             raise CorruptDocument("LibreOffice 无法转换该文件，文件可能已损坏或不是有效的 Word/WPS 文档。",
                                   "LibreOffice could not convert the file; it may be damaged or not a valid "
                                   "Word/WPS document.")
+        if result.stat().st_size > MAX_CONVERTED:
+            raise TooComplex("转换后的文档超过 200 MB。", "The converted document is larger than 200 MB.")
         return result.read_bytes()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

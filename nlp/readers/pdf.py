@@ -4,19 +4,41 @@ pdfium gives each page's text with \\r\\n between lines in reading order; we loo
 and last character box of each line, and the two neighbours of each gap pdfium reported as a space.
 That is all the paragraph re-joining and header/footer detection in layout.py need, and keeps a
 60-page contract near a tenth of a second.
+
+Limits are applied before the work they bound: the page count from the page tree before any page is
+loaded; flate streams that pdfium would inflate whole (a 2 MB file can hold a 3 GB content stream,
+and pdfium aborts the process when memory runs out) by inflating them here first with a capped
+output; the number of pages needing OCR as they are found, so a 300-page scan is refused after
+looking at 201 pages rather than after OCR'ing 200; characters as pages are extracted.
+
+Encryption: a file that needs a password to open is refused (EncryptedDocument). One with only an
+owner ("permissions") password opens for any reader and shows its text on screen; it is read like
+any other, as the recipient's viewer would.
 """
 from __future__ import annotations
 
 import re
 import threading
+import zlib
 
-from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, MissingTool, NeedsOCR, TooLarge
+from ..errors import (CorruptDocument, EmptyDocument, EncryptedDocument, MissingTool, TooComplex,
+                      TooLarge, TooManyOCRPages)
+from ..limits import Budget, Limits
 from ..model import RawDocument
 from . import ocr
 from .layout import CELL, CELL_GAP, SOFT, Line, join_lines, page_list, remove_running
 
+MB = 1024 * 1024
 MAX_PAGES = 2000
 MAX_OCR_PAGES = 200
+# Streams pdfium inflates whole when it loads a page: content streams (a text page has a few KB, a
+# dense vector drawing a few MB), fonts (a full CJK font ~20 MB), object and cross-reference streams.
+# Images are left out: pdfium decodes them row by row for rendering, and a 600 dpi scan is >100 MB.
+MAX_STREAM = 64 * MB
+MAX_STREAMS_TOTAL = 256 * MB
+# PDF's own limit on a page side (200 inches). A bigger page is rendered for OCR at a scale that
+# keeps it under ocr.MAX_PIXELS, which for a 10^9 x 1 point page is still a 200 MB bitmap row.
+MAX_PAGE_SIDE = 14400
 # A page with fewer visible characters than this and an image on it is taken for a scan (scanners
 # often stamp a page number or a few garbage glyphs onto the image).
 MIN_TEXT_CHARS = 8
@@ -31,9 +53,10 @@ SCANNED, GARBLED = "scanned", "garbled"
 
 
 def read(data: bytes, *, max_pages: int = MAX_PAGES, max_ocr_pages: int = MAX_OCR_PAGES,
-         ocr_timeout: float = ocr.PAGE_TIMEOUT) -> RawDocument:
+         ocr_timeout: float = ocr.PAGE_TIMEOUT, limits: Limits | None = None) -> RawDocument:
+    check_streams(data)
     with PDFIUM_LOCK:
-        n, pages, need_ocr = _extract(data, max_pages)
+        n, pages, need_ocr = _extract(data, max_pages, max_ocr_pages, Budget(limits))
     warnings: list[str] = []
     if b"%%EOF" not in data.rstrip(b"\0\r\n\t ")[-1024:]:
         warnings.append("PDF文件结尾不完整（可能下载或传输中断），内容可能缺失。")
@@ -42,10 +65,62 @@ def read(data: bytes, *, max_pages: int = MAX_PAGES, max_ocr_pages: int = MAX_OC
     return RawDocument(format="pdf", blocks=join_lines(flat), pages=n, ocr_pages=ocr_done, warnings=warnings)
 
 
-def _extract(data: bytes, max_pages: int) -> tuple[int, list[list[Line]], dict[int, str]]:
+_NOT_INFLATED = re.compile(rb"/Subtype\s*/Image\b|/Type\s*/EmbeddedFile\b")
+
+
+def check_streams(data: bytes) -> None:
+    """Refuse a PDF whose flate streams inflate past MAX_STREAM each or MAX_STREAMS_TOTAL together.
+
+    Streams are found by their keyword, not through the cross-reference table (which may lie or be
+    repaired by pdfium); every stream is a top-level object, so its dictionary is the text between
+    the last 'obj' and the keyword. Data that does not inflate is left to pdfium to judge. Plain
+    bytes.find keeps this at a few milliseconds for an ordinary contract."""
+    total, prev_end, at = 0, 0, 0
+    while (at := data.find(b"stream", at)) >= 0:
+        start, at = at, at + 6
+        if data[start - 3:start] == b"end" or data[at:at + 1] not in (b"\r", b"\n"):
+            continue
+        body = at + (2 if data[at:at + 2] == b"\r\n" else 1)
+        head_at = max(prev_end, start - 64 * 1024)
+        obj = data.rfind(b"obj", head_at, start)
+        head = data[obj + 3 if obj >= 0 else head_at:start]
+        prev_end = body
+        if b"/FlateDecode" not in head or _NOT_INFLATED.search(head):
+            continue
+        size = _inflated_size(data, body, min(MAX_STREAM, MAX_STREAMS_TOTAL - total) + 1)
+        total += size
+        if size > MAX_STREAM or total > MAX_STREAMS_TOTAL:
+            what = f"单个数据流解压后超过 {MAX_STREAM // MB} MB" if size > MAX_STREAM else \
+                f"数据流解压后共超过 {MAX_STREAMS_TOTAL // MB} MB"
+            what_en = f"a stream inflates to more than {MAX_STREAM // MB} MB" if size > MAX_STREAM else \
+                f"its streams inflate to more than {MAX_STREAMS_TOTAL // MB} MB"
+            raise TooComplex(f"PDF中{what}（疑似压缩炸弹）。", f"In the PDF, {what_en} (a flate bomb).")
+
+
+def _inflated_size(data: bytes, at: int, cap: int) -> int:
+    """Bytes the zlib stream starting at `at` inflates to, counting no further than `cap`."""
+    d = zlib.decompressobj()
+    size, pos = 0, at
+    try:
+        while not d.eof and size < cap:
+            piece = d.unconsumed_tail  # input the last step had no room to inflate
+            if not piece:
+                if pos >= len(data):
+                    break
+                piece = data[pos:pos + 256 * 1024]
+                pos += len(piece)
+            size += len(d.decompress(piece, 1 * MB))
+    except zlib.error:
+        pass  # not zlib data (another filter first, or damage): pdfium decides
+    return size
+
+
+def _extract(data: bytes, max_pages: int, max_ocr_pages: int = MAX_OCR_PAGES,
+             budget: Budget | None = None) -> tuple[int, list[list[Line]], dict[int, str]]:
     """Lines of every page, and the pages that need OCR with the reason."""
     import pypdfium2 as pdfium
 
+    budget = budget or Budget()
     pdf = _open(pdfium, data)
     try:
         n = len(pdf)
@@ -68,12 +143,30 @@ def _extract(data: bytes, max_pages: int) -> tuple[int, list[list[Line]], dict[i
                     need_ocr[i + 1], lines = SCANNED, []
                 elif chars and len(_GARBLED.findall(chars)) >= 0.3 * len(chars):
                     need_ocr[i + 1], lines = GARBLED, []
+                if i + 1 in need_ocr:
+                    _check_ocr_page(page, i + 1, need_ocr, max_ocr_pages, n)
+                else:
+                    budget.chars(len(chars))
             finally:
                 page.close()
             pages.append(lines)
         return n, pages, need_ocr
     finally:
         pdf.close()
+
+
+def _check_ocr_page(page, number: int, need_ocr: dict[int, str], limit: int, n: int) -> None:
+    """Refuse as soon as more pages need OCR than may be OCR'd, or a page could not be rendered."""
+    if len(need_ocr) > max(limit, 0):
+        raise TooManyOCRPages(
+            f"PDF为扫描件或文字层无法解码，需OCR识别的页数超过上限（{limit}页；全文共{n}页）。请拆分文件后上传。",
+            f"The PDF is a scan (or its text layer cannot be decoded): more than {limit} of its {n} pages "
+            "need OCR, the limit. Split the file and upload the parts.")
+    width, height = page.get_size()
+    if not (1 <= width <= MAX_PAGE_SIDE and 1 <= height <= MAX_PAGE_SIDE):
+        raise TooComplex(f"PDF第{number}页的页面尺寸异常（{width:.0f}×{height:.0f}点），无法进行OCR识别。",
+                         f"Page {number} of the PDF has an abnormal size ({width:.0f}×{height:.0f} pt) "
+                         "and cannot be OCR'd.")
 
 
 def _open(pdfium, data: bytes):
@@ -188,12 +281,7 @@ def _ocr(data: bytes, need: dict[int, str], pages: list[list[Line]], limit: int,
                 "Install the Debian packages tesseract-ocr and tesseract-ocr-chi-sim.")
         warnings.append(f"第{page_list(todo_all)}页没有可用的文字层，需要OCR识别，但{why}，这些页未读取。")
         return []
-    todo, skipped = todo_all[:max(limit, 0)], todo_all[max(limit, 0):]
-    if not todo and not has_text:
-        raise NeedsOCR(f"PDF为扫描件，共{len(todo_all)}页需OCR识别，超过上限（{limit}页）。",
-                       f"The PDF is a scan: {len(todo_all)} pages need OCR, more than the limit of {limit}.")
-    if skipped:
-        warnings.append(f"需OCR的页数超过上限（{limit}页），第{page_list(skipped)}页未识别。")
+    todo = todo_all  # never more than `limit`: _extract refused the file at the first page beyond it
     results = ocr.ocr_pdf_pages(data, todo, timeout=timeout, lock=PDFIUM_LOCK)
     done = [p for p in todo if results.get(p)]
     for p in done:

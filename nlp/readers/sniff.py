@@ -3,26 +3,17 @@
 Returns a kind: pdf, docx, ofd, doc, wps, txt, md, or an unsupported one (zip, xlsx, pptx, odt, xls,
 ppt, ole, rtf, html, xml, wordml, image, binary, empty). `explain(kind)` gives a message for the
 unsupported ones. Raises only when the type is known but the file must not be opened: encrypted
-Office files and zip archives whose declared sizes would blow up memory (zip bombs).
+Office files, and zips that zipsafe refuses (too many members, declared bombs, damaged).
 """
 from __future__ import annotations
 
-import io
 import re
 import struct
-import zipfile
-import zlib
 
-from ..errors import CorruptDocument, EncryptedDocument, TooLarge
+from ..errors import CorruptDocument, EncryptedDocument
+from .zipsafe import SafeZip
 
 MB = 1024 * 1024
-# A docx is read wholly into memory (python-docx loads every part), so its declared uncompressed size
-# is the memory bill. Real contracts, even with scanned seals as images, stay far below these.
-MAX_ZIP_MEMBERS = 10_000
-MAX_ZIP_TOTAL = 200 * MB
-# Deflate tops out near 1000:1 on zeros; XML compresses 5-20:1. A big member far above that is a bomb.
-MAX_ZIP_RATIO = 100
-RATIO_MIN_SIZE = 10 * MB
 SAMPLE = 64 * 1024
 
 _WORD_TYPES = (
@@ -81,34 +72,10 @@ _EXPLAIN = {
 
 # --- zip -------------------------------------------------------------------------------------------
 
-def open_zip(data: bytes) -> zipfile.ZipFile:
-    """Open an in-memory zip after checking its declared sizes; never extracts to disk."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error) as e:
-        raise CorruptDocument("文件已损坏或不完整（压缩包结构无法读取），请重新导出或重新下载。",
-                              f"The file is damaged or truncated (unreadable zip structure: {e}).") from None
-    check_zip(zf)
-    return zf
-
-
-def check_zip(zf: zipfile.ZipFile) -> None:
-    infos = zf.infolist()
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise TooLarge(f"压缩文档包含的部件过多（{len(infos)}个，上限{MAX_ZIP_MEMBERS}个）。",
-                       f"The document has too many parts ({len(infos)}, limit {MAX_ZIP_MEMBERS}).")
-    total = 0
-    for info in infos:
-        total += info.file_size
-        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-            raise CorruptDocument(
-                f"文件疑似压缩炸弹：部件 {info.filename} 声明解压后 {info.file_size // MB} MB，"
-                f"压缩比超过 {MAX_ZIP_RATIO}:1，已拒绝读取。",
-                f"The file looks like a zip bomb: part {info.filename} declares {info.file_size // MB} MB "
-                f"uncompressed, a ratio above {MAX_ZIP_RATIO}:1; refused.")
-    if total > MAX_ZIP_TOTAL:
-        raise TooLarge(f"文档解压后总大小 {total // MB} MB，超过上限 {MAX_ZIP_TOTAL // MB} MB。",
-                       f"The document unpacks to {total // MB} MB, above the {MAX_ZIP_TOTAL // MB} MB limit.")
+def open_zip(data: bytes) -> SafeZip:
+    """An in-memory zip, refused at once when its directory declares too many members, a bomb's
+    ratio or too much in total; its members are then read through SafeZip's bounded reader only."""
+    return SafeZip(data)
 
 
 def _zip_kind(data: bytes) -> str:
@@ -132,16 +99,11 @@ def _zip_kind(data: bytes) -> str:
     return "zip"
 
 
-def _small_member(zf: zipfile.ZipFile, name: str, limit: int = 4 * MB) -> bytes:
-    info = zf.getinfo(name)
-    if info.file_size > limit:
+def _small_member(zf: SafeZip, name: str, limit: int = 4 * MB) -> bytes:
+    if zf.getinfo(name).file_size > limit:
         raise CorruptDocument(f"文档部件 {name} 异常庞大，文件可能已损坏。",
                               f"Document part {name} is abnormally large; the file may be damaged.")
-    try:
-        return zf.read(info)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
-        raise CorruptDocument("文件已损坏或不完整，请重新导出或重新下载。",
-                              f"The file is damaged or truncated ({e}).") from None
+    return zf.read(name, limit)
 
 
 # --- OLE2 compound files (.doc, .wps, encrypted .docx) ----------------------------------------------
@@ -181,6 +143,8 @@ def ole_streams(data: bytes) -> dict[str, tuple[int, int]]:
 
 
 _FREE, _END = 0xFFFFFFFF, 0xFFFFFFFE
+# Directory entries kept: a .doc has a few dozen; a forged directory chain can name one per 128 bytes.
+MAX_OLE_ENTRIES = 10_000
 
 
 def _ole_directory(data: bytes) -> dict[str, tuple[int, int]]:
@@ -189,12 +153,17 @@ def _ole_directory(data: bytes) -> dict[str, tuple[int, int]]:
         raise ValueError("sector size")
     ss = 1 << shift
     n_sectors = len(data) // ss  # bounds every chain walk, so cycles cannot loop forever
+    per_sector = ss // 4
+    # A FAT never needs more entries than the file has sectors, nor more FAT sectors than that
+    # divided by the entries per sector: a forged DIFAT that lists sectors over and over would
+    # otherwise build a list of billions of entries.
+    max_fat_sectors = n_sectors // per_sector + 1
     first_dir = struct.unpack_from("<I", data, 0x30)[0]
     difat = list(struct.unpack_from("<109I", data, 0x4C))
     next_difat, n_difat = struct.unpack_from("<II", data, 0x44)
-    per = ss // 4 - 1
+    per = per_sector - 1
     for _ in range(min(n_difat, n_sectors)):
-        if next_difat >= _END:
+        if next_difat >= _END or len(difat) >= max_fat_sectors + 109:
             break
         off = (next_difat + 1) * ss
         entries = struct.unpack_from(f"<{per + 1}I", data, off)
@@ -202,15 +171,17 @@ def _ole_directory(data: bytes) -> dict[str, tuple[int, int]]:
         next_difat = entries[per]
     fat: list[int] = []
     for sec in difat:
+        if len(fat) >= n_sectors:
+            break
         if sec >= _END:
             continue
         off = (sec + 1) * ss
         if off + ss > len(data):
             break
-        fat.extend(struct.unpack_from(f"<{ss // 4}I", data, off))
+        fat.extend(struct.unpack_from(f"<{per_sector}I", data, off))
     out: dict[str, tuple[int, int]] = {}
     sec, steps = first_dir, 0
-    while sec < _END and steps <= n_sectors:
+    while sec < _END and steps <= n_sectors and len(out) < MAX_OLE_ENTRIES:
         base = (sec + 1) * ss
         if base + ss > len(data):
             break

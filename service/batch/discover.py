@@ -1,4 +1,8 @@
-"""Finding the contracts under a folder. The type comes from the content, never the name."""
+"""Finding the contracts under a folder. The type comes from the content, never the name.
+
+This runs in the batch's parent process, which only hashes bytes: deciding the type means opening
+zips (a .docx is one), so it happens in a limited child (service.isolated) like the review itself.
+Everything left out is listed in `skipped`, with the reason in `reasons`."""
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +18,14 @@ DOCUMENT_SUFFIXES = {".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".r
 # Hashing needs every byte anyway; beyond this the reader would refuse the file (nlp.Limits).
 SNIFF_WHOLE_LIMIT = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
+CLASSIFY_TIMEOUT = 60.0  # seconds to decide one file's type; a sniffer stuck longer fails that file
+
+HIDDEN_REASON = "隐藏文件（名称以“.”开头），未审查；如需审查请改名"
+HIDDEN_DIR_REASON = "隐藏目录（名称以“.”开头），其中的文件未审查"
+LOCK_REASON = "Word 打开文档时生成的临时锁文件（~$），不是合同"
+NOT_REGULAR_REASON = "不是普通文件（设备、管道或套接字），未读取"
+UNREADABLE_REASON = "无法访问该文件"
+NOT_CONTRACT_REASON = "不是合同文档"
 
 
 @dataclass
@@ -30,11 +42,20 @@ class Candidate:
 class Discovery:
     candidates: list[Candidate] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # not contracts: images, archives, tools' files
+    reasons: dict[str, str] = field(default_factory=dict)  # skipped rel -> why, in Chinese
+
+    def skip(self, rel: str, reason: str) -> None:
+        self.skipped.append(rel)
+        self.reasons[rel] = reason
 
 
-def _hidden(name: str) -> bool:
-    # "~$x.docx" is Word's lock file for an open document, never a contract.
-    return name.startswith(".") or name.startswith("~$")
+def _hidden(name: str) -> str | None:
+    """Why a name is left out unseen, or None."""
+    if name.startswith("~$"):  # Word's lock file for an open document, never a contract
+        return LOCK_REASON
+    if name.startswith("."):  # tools' files (.DS_Store, .git); listed so a real ".合同.docx" is noticed
+        return HIDDEN_REASON
+    return None
 
 
 def _read(path: str) -> tuple[str, bytes, int]:
@@ -83,36 +104,85 @@ def _explain(kind: str) -> str:
         return f"文件内容不是支持的类型（{kind}）；支持 .docx .pdf .txt .md .doc .wps .ofd。"
 
 
+def classify_isolated(child, data: bytes) -> tuple[str | None, tuple[str, str] | None]:
+    """classify() in the limited child; a child that fails (memory, time, crash) fails the file."""
+    from service.isolated import IsolatedFailure
+
+    if not data:
+        return classify(data)
+    try:
+        kind, error = child.call("service.batch.discover:classify", data)
+    except IsolatedFailure as exc:
+        return None, (exc.code, exc.message_zh)
+    return kind, (tuple(error) if error else None)
+
+
+class _Names:
+    """Relative paths as shown in every output: cleaned of control characters and terminal escapes
+    (service.names), still unique."""
+
+    def __init__(self):
+        self.seen: set[str] = set()
+
+    def __call__(self, rel: str) -> str:
+        from service.names import clean_name
+
+        shown = "/".join(clean_name(part) or ("_" if part else "") for part in rel.split("/"))
+        candidate, n = shown, 2
+        while candidate in self.seen:
+            stem, dot, ext = shown.rpartition(".")
+            candidate = f"{stem} ({n}).{ext}" if dot and stem else f"{shown} ({n})"
+            n += 1
+        self.seen.add(candidate)
+        return candidate
+
+
 def discover(root: str | os.PathLike, exclude: list[str | os.PathLike] = ()) -> Discovery:
-    root_path = Path(root).resolve()
-    excluded = {str(Path(p).resolve()) for p in exclude}
+    from service.isolated import Isolated
+
+    with Isolated(CLASSIFY_TIMEOUT) as child:
+        return _walk(Path(root).resolve(), {str(Path(p).resolve()) for p in exclude}, child)
+
+
+def _walk(root_path: Path, excluded: set[str], child) -> Discovery:
     found = Discovery()
+    shown = _Names()
     for dirpath, dirnames, filenames in os.walk(root_path, onerror=None, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames
-                             if not _hidden(d) and str(Path(dirpath, d).resolve()) not in excluded)
-        for name in sorted(filenames):
-            if _hidden(name):
+        keep = []
+        for d in sorted(dirnames):
+            full = Path(dirpath, d)
+            if str(full.resolve()) in excluded:
+                continue  # our own output folder
+            if _hidden(d):
+                found.skip(shown(full.relative_to(root_path).as_posix() + "/"), HIDDEN_DIR_REASON)
                 continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            rel = Path(path).relative_to(root_path).as_posix()
+            rel = shown(Path(path).relative_to(root_path).as_posix())
+            why = _hidden(name)
+            if why:
+                found.skip(rel, why)
+                continue
             try:
                 st = os.stat(path)
             except OSError:
-                found.skipped.append(rel)
+                found.skip(rel, UNREADABLE_REASON)
                 continue
             # FIFOs and devices would block or never end when read.
             if not stat.S_ISREG(st.st_mode):
-                found.skipped.append(rel)
+                found.skip(rel, NOT_REGULAR_REASON)
                 continue
             try:
                 sha, data, size = _read(path)
             except OSError as exc:
                 found.candidates.append(Candidate(rel, path, 0, "", error=("io-error", f"无法读取文件：{exc.strerror or exc}")))
                 continue
-            kind, error = classify(data)
+            kind, error = classify_isolated(child, data)
             unsupported = error is not None and error[0] == "unsupported-type"
             if unsupported and Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
-                found.skipped.append(rel)
+                found.skip(rel, f"{NOT_CONTRACT_REASON}：{error[1]}")
                 continue
             found.candidates.append(Candidate(rel, path, size, sha, kind, error))
     return found

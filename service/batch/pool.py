@@ -1,8 +1,9 @@
 """A fixed number of sandboxes fed one file at a time.
 
 Not concurrent.futures.ProcessPoolExecutor: it cannot kill the one worker stuck on a hostile file,
-and a single crashed worker breaks the whole executor. Here each child is independent: on a deadline
-or a crash only that child is replaced and only its file is recorded as failed.
+and a single crashed worker breaks the whole executor. Here each child is independent: on a deadline,
+a crash or a resource limit (service.limits) only that child is replaced and only its file is
+recorded as failed.
 """
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable
+
+from service import limits as work_limits
+from service.limits import WorkLimits
 
 from .sandbox import DEFAULT_REVIEW_FN, STARTUP_TIMEOUT, Sandbox, WorkerDied, failure
 
@@ -38,17 +42,19 @@ class _Slot:
 
 
 class LocalPool:
-    def __init__(self, workers: int, timeout: float, review_fn: str = DEFAULT_REVIEW_FN):
+    def __init__(self, workers: int, timeout: float, review_fn: str = DEFAULT_REVIEW_FN,
+                 limits: WorkLimits | None = None):
         self.workers = max(1, int(workers))
         self.timeout = float(timeout)
         self.review_fn = review_fn
+        self.limits = limits or work_limits.from_env()
         self.peak_rss_kb: dict[int, int] = {}  # child pid -> peak resident memory
 
     def run(self, tasks, payload: Callable[[object], dict], on_result: Callable[[object, dict], None]) -> None:
         """payload(task) -> what the child reviews; on_result(task, result) for every task, in the
         calling thread. KeyboardInterrupt (or any exception from on_result) kills every child."""
         pending = deque(tasks)
-        slots = [_Slot(Sandbox(self.review_fn)) for _ in range(min(self.workers, len(pending)))]
+        slots = [_Slot(Sandbox(self.review_fn, self.limits)) for _ in range(min(self.workers, len(pending)))]
         startup_failures = 0
         try:
             for slot in slots:
@@ -71,7 +77,7 @@ class LocalPool:
                     if slot.task is not None:
                         task, slot.task = slot.task, None
                         slot.boot()
-                        on_result(task, failure("timeout", f"审查超过 {self.timeout:g} 秒未完成，已终止。"))
+                        on_result(task, work_limits.timed_out(self.timeout).as_failure())
                     elif not slot.sandbox.ready:
                         startup_failures = self._startup_failed(slot, startup_failures, "工作进程启动超时")
         finally:
@@ -82,17 +88,19 @@ class LocalPool:
         try:
             message = payload(task)
         except OSError as exc:  # the file vanished or changed access since discovery
-            on_result(task, failure("io-error", f"无法读取文件：{exc.strerror or exc}"))
+            on_result(task, failure("io-error", f"无法读取文件：{exc.strerror or exc}",
+                                    f"Cannot read the file: {exc.strerror or exc}"))
             return
         slot.task = task
         slot.started = time.monotonic()
         slot.deadline = slot.started + self.timeout
         try:
-            slot.sandbox.send(message)
+            slot.sandbox.send(slot.sandbox.task(message, self.timeout))
         except WorkerDied as exc:
             slot.task = None
+            result = slot.sandbox.crashed(exc, self.timeout)
             slot.boot()
-            on_result(task, failure("worker-crashed", f"审查该文件时工作进程崩溃：{exc}"))
+            on_result(task, result)
 
     def _receive(self, slot: _Slot, on_result, startup_failures: int) -> int:
         try:
@@ -101,8 +109,9 @@ class LocalPool:
             if slot.task is None:
                 return self._startup_failed(slot, startup_failures, str(exc))
             task, slot.task = slot.task, None
+            result = slot.sandbox.crashed(exc, self.timeout)
             slot.boot()
-            on_result(task, failure("worker-crashed", f"审查该文件时工作进程崩溃：{exc}"))
+            on_result(task, result)
             return startup_failures
         if slot.task is None:  # the "ready" greeting
             slot.sandbox.ready = True
@@ -112,6 +121,8 @@ class LocalPool:
         slot.deadline = float("inf")
         pid = slot.sandbox.proc.pid
         self.peak_rss_kb[pid] = max(self.peak_rss_kb.get(pid, 0), int(message.get("peak_rss_kb") or 0))
+        if message.pop("recycle", False):
+            slot.boot()  # it ends itself after a failed allocation: a fresh child for the next file
         on_result(task, message)
         return startup_failures
 

@@ -45,6 +45,7 @@ class BatchReport:
     ok: int = 0
     failed: int = 0  # failed in the folder now, this run or earlier
     skipped: list[str] = field(default_factory=list)
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # skipped rel -> why
     interrupted: bool = False
     seconds: float = 0.0
     peak_rss_kb: dict = field(default_factory=dict)  # worker -> peak resident memory
@@ -58,7 +59,8 @@ class _Task:
 
     @property
     def name(self) -> str:
-        return os.path.basename(self.cand.path)
+        # from the cleaned relative path: no control characters or terminal escapes in any output
+        return self.cand.rel.rsplit("/", 1)[-1]
 
 
 def check_dirs(root: str, out: str) -> None:
@@ -107,6 +109,7 @@ def _run(opts: BatchOptions, events: Events | None) -> BatchReport:
     state = load(opts.out)
     found = discover(opts.root, exclude=[opts.out])
     report.skipped = found.skipped
+    report.skip_reasons = found.reasons
     rules = rules_version()
     log = Log(state)
     extra = {"rules_version": rules, "profile": opts.profile}
@@ -157,7 +160,10 @@ def _run(opts: BatchOptions, events: Events | None) -> BatchReport:
 
 
 def _execute(opts: BatchOptions, todo: list[_Task], on_result: Callable, report: BatchReport) -> None:
-    workers = opts.workers or os.cpu_count() or 1
+    from service.limits import from_env
+    from service.settings import default_workers, env_workers
+
+    workers = opts.workers or env_workers() or default_workers(from_env().memory_mb)
     if opts.scheduler:
         from .cluster import run_on_dask
 

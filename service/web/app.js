@@ -346,7 +346,8 @@ function findingCard(f) {
   }
   if (f.looked_for && f.status === "missing") card.append(h("p", { class: "muted" }, "查找内容：" + f.looked_for));
   if (f.sources && f.sources.length) {
-    card.append(h("details", {}, h("summary", {}, "政策依据"), h("ul", {}, f.sources.map((s) => h("li", {}, s)))));
+    const pack = f.pack ? `（规则包 ${f.pack.name} ${f.pack.version}）` : "";
+    card.append(h("details", {}, h("summary", {}, `政策依据${pack}`), h("ul", {}, f.sources.map((s) => h("li", {}, s)))));
   }
   if (f.suggestion && f.status !== "satisfied") {
     card.append(h("div", { class: "suggestion" },
@@ -760,9 +761,16 @@ async function loadProfiles() {
   if (!resp.ok) { showError(await problemText(resp)); return; }
   const data = await resp.json();
   const sel = $("profile");
+  // one group per rule pack (built-in, shipped, the department's own), in load order
+  const groups = {};
+  for (const pk of data.packs || []) {
+    // the title before its parenthesis: a select is as wide as its longest label
+    groups[pk.name] = h("optgroup", { label: `规则包：${pk.title.split("（")[0]}（${pk.name} ${pk.version}）` });
+    sel.append(groups[pk.name]);
+  }
   for (const p of data.profiles) {
     profileTitles[p.id] = p.title;
-    sel.append(h("option", { value: p.id }, `${p.title}（${p.requirements.length} 项要求）`));
+    (groups[p.pack] || sel).append(h("option", { value: p.id }, `${p.title}（${p.requirements.length} 项要求）`));
   }
 }
 
