@@ -35,7 +35,7 @@ LOAD = """
 import time; t = time.perf_counter()
 from clause_library.library import library; from clause_library.lexicon import lexicon
 t1 = time.perf_counter(); library(); lexicon(); t2 = time.perf_counter()
-print(f"imports {t1 - t:.3f} s, reading and validating the 25 rule files and the lexicon {t2 - t1:.3f} s")
+print(f"imports {t1 - t:.3f} s, reading and validating the rule packs and the lexicon {t2 - t1:.3f} s")
 """
 
 
