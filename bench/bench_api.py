@@ -74,26 +74,10 @@ def make_pdf(pages: int) -> tuple[bytes, str]:
 
 
 def rss_kb(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (the worker processes)."""
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-    total, todo = 0, [root_pid]
-    while todo:
-        pid = todo.pop()
-        todo += children.get(pid, [])
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
+    """Resident memory of a process and all its descendants (the worker processes), in KB."""
+    from bench_soak import rss_of, tree
+
+    return sum(rss_of(pid) for pid in tree(root_pid)) // 1024
 
 
 def start_server(workers: int | None, queue: int) -> tuple[subprocess.Popen, str, str]:

@@ -58,58 +58,35 @@ def usable_cores() -> int:
 
 
 def tree(pid: int) -> list[int]:
-    """The server and every process under it."""
-    try:
-        import psutil
+    """The server and every process under it (psutil comes with dask[distributed])."""
+    import psutil
 
-        main = psutil.Process(pid)
-        return [pid, *(p.pid for p in main.children(recursive=True))]
-    except ImportError:
-        pass
-    except Exception:  # noqa: BLE001 - the server is gone
+    try:
+        return [pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:  # the server is gone
         return []
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
 
 
 def rss_of(pid: int) -> int:
-    """Resident bytes of one process (psutil if present, else /proc)."""
-    try:
-        import psutil
+    """Resident bytes of one process; 0 once it has gone."""
+    import psutil
 
-        return psutil.Process(pid).memory_info().rss
-    except ImportError:
-        pass
-    except Exception:  # noqa: BLE001
-        return 0
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        return psutil.Process(pid).memory_info().rss
+    except psutil.Error:
+        return 0
 
 
 def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes (those gone count 0)."""
+    import psutil
+
     total = 0.0
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
             pass
     return total
 
