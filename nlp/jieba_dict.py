@@ -115,7 +115,9 @@ def build(dict_bytes: bytes) -> tuple[Path, Path]:
 def attach(tokenizer) -> bool:
     """Give an uninitialised jieba Tokenizer (its default dictionary) the trie-backed FREQ. False, and
     the tokenizer untouched, when that cannot be done; jieba then initialises itself as usual."""
-    if tokenizer.initialized or tokenizer.dictionary != getattr(__import__("jieba"), "DEFAULT_DICT", None):
+    import jieba
+
+    if tokenizer.initialized or tokenizer.dictionary != jieba.DEFAULT_DICT:
         return False
     try:
         import marisa_trie

@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 def _packs_loaded(args) -> bool:
     """Load the --rules packs before any work, so a broken pack is reported at once (with what to
     fix) rather than on the first contract; use_packs also exports them to worker processes."""
+    import os
+
     from clause_library.packs import PackError, use_packs
 
-    missing = [d for d in args.rules_dirs if not __import__("os").path.isdir(d)]
+    missing = [d for d in args.rules_dirs if not os.path.isdir(d)]
     if missing:
         _failed(args, "unknown-rule-pack", f"规则包目录不存在：{missing[0]}", f"no such rule pack folder: {missing[0]}")
         return False

@@ -5,18 +5,17 @@ names and HTML in contracts are handled."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import os
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from apphelpers import settings
+from fixturegen import zip_of
 from service.limits import WorkLimits
 
 # Children import this module to run the functions below: the app and its client are imported where
@@ -394,13 +393,6 @@ def test_limit_answers_of_the_api(client, monkeypatch):
     monkeypatch.setattr(client.app.state.pool, "run", too_complex)
     is_problem(post_review(client), 422, "too-complex")
 
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def wait_batch(c, url: str, timeout: float = 90) -> dict:

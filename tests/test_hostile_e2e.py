@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fixturegen import hostile
+from fixturegen import hostile, zip_of
 from fixturegen.hostile import KINDS, Kind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -482,15 +482,6 @@ def test_api_review(kind: Kind, server: Server):
     _server_after(server, what)
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
 
 BOMB = hostile.by_name("zip-bomb-lying-content-types")
 
@@ -505,7 +496,7 @@ def test_api_batch_with_a_bomb(packing: str, server: Server):
         files = [("files", (BOMB.filename, BOMB.data(), "application/octet-stream")),
                  ("files", (good_name, good, "text/plain"))]
     else:
-        files = [("files", ("contracts.zip", _zip({BOMB.filename: BOMB.data(), good_name: good}), "application/zip"))]
+        files = [("files", ("contracts.zip", zip_of({BOMB.filename: BOMB.data(), good_name: good}, zipfile.ZIP_STORED), "application/zip"))]
     what = f"POST /v1/batches ({packing})"
     with watching(server) as watch:
         r = server.http.post("/v1/batches", files=files)
@@ -532,8 +523,8 @@ def test_api_batch_with_a_bomb(packing: str, server: Server):
 
 def test_api_batch_zip_path_traversal(server: Server):
     good_name, good = hostile.good_contract()
-    r = server.http.post("/v1/batches", files=[("files", ("contracts.zip", _zip(
-        {"../../../../tmp/clausecheck-evil.txt": good, good_name: good}), "application/zip"))])
+    r = server.http.post("/v1/batches", files=[("files", ("contracts.zip", zip_of(
+        {"../../../../tmp/clausecheck-evil.txt": good, good_name: good}, zipfile.ZIP_STORED), "application/zip"))])
     assert r.status_code == 400, r.text[:300]
     _problem(r)
     assert not Path("/tmp/clausecheck-evil.txt").exists()

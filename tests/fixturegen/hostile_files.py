@@ -12,6 +12,8 @@ import struct
 import zipfile
 import zlib
 
+from . import zip_of
+
 MB = 1024 * 1024
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -210,11 +212,7 @@ def many_members_zip(count: int, prefix: str = "word/media/x") -> bytes:
 
 
 def archive(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members.items():
-            z.writestr(zipfile.ZipInfo(name), data)
-    return buf.getvalue()
+    return zip_of(members, zipfile.ZIP_STORED)
 
 
 # --- PDF ----------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from . import base_lines
+from . import base_lines, zip_of
 
 MB = 1024 * 1024
 _CN = "一二三四五六七八九十百零"
@@ -364,12 +364,7 @@ def _png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+_zip = zip_of
 
 
 def _replace_member(docx: bytes, name: str, change) -> bytes:
